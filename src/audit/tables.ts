@@ -1,0 +1,3 @@
+/** Audit tables; filled in by the audit module. */
+// biome-ignore lint/suspicious/noEmptyInterface: extended by the audit module
+export interface AuditTables {}

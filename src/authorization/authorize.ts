@@ -1,0 +1,56 @@
+import { GatehouseError } from '../errors/index.ts';
+import type { Role } from '../identity/tables.ts';
+import type { Principal } from '../pipeline/principal.ts';
+import { roleAtLeast } from './roles.ts';
+import { missingScopes } from './scopes.ts';
+
+/** What an operation needs from its caller. */
+export interface Requirement {
+  /** Every one of these scopes. */
+  readonly scopes?: readonly string[];
+  /** For user principals: at least this role. Keys and clients are judged by scopes alone. */
+  readonly minimumRole?: Role;
+  /** The organization the object belongs to: another one's object is a 404, like a missing one. */
+  readonly organizationId?: string;
+  /** The memory space the request touches. */
+  readonly memorySpace?: string;
+}
+
+/** Throws the precise error when `principal` may not do what `need` describes. Pure. */
+export function authorize(principal: Principal, need: Requirement): void {
+  if (need.organizationId !== undefined && need.organizationId !== principal.organizationId) {
+    throw new GatehouseError('not_found');
+  }
+  if (need.scopes && need.scopes.length > 0) {
+    const missing = missingScopes(principal.scopes, need.scopes);
+    if (missing.length > 0) {
+      throw new GatehouseError('insufficient_scope', `Missing scope: ${missing.join(' ')}`, { scope: need.scopes.join(' ') });
+    }
+  }
+  if (need.minimumRole !== undefined && principal.kind === 'user' && !roleAtLeast(principal.role, need.minimumRole)) {
+    throw new GatehouseError('insufficient_role', `Requires the ${need.minimumRole} role or higher`);
+  }
+  if (need.memorySpace !== undefined) assertMemorySpace(principal, need.memorySpace);
+}
+
+/** A space outside the credential's set is a 403. */
+export function assertMemorySpace(principal: Principal, space: string): void {
+  if (principal.memorySpaces !== '*' && !principal.memorySpaces.includes(space)) {
+    throw new GatehouseError('memory_space_forbidden', `Credential is not bound to memory space "${space}"`);
+  }
+}
+
+/**
+ * The memory space a request acts in: the one it names, else the credential's only space, else
+ * none (undefined). Naming none while the credential covers several is `memory_space_required`
+ * when `required` is set.
+ */
+export function resolveMemorySpace(principal: Principal, named: string | undefined, required = false): string | undefined {
+  if (named !== undefined && named !== '') {
+    assertMemorySpace(principal, named);
+    return named;
+  }
+  if (principal.memorySpaces !== '*' && principal.memorySpaces.length === 1) return principal.memorySpaces[0];
+  if (required) throw new GatehouseError('memory_space_required');
+  return undefined;
+}

@@ -1,0 +1,39 @@
+import { hash, verify } from '@node-rs/argon2';
+import { GatehouseError } from '../errors/index.ts';
+
+/** OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1. Runs off the event loop. */
+const PARAMS = { algorithm: 2 /* Argon2id */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
+
+/** Length limits, checked before any hashing (a 1 MB password is a fast 400). */
+export function assertPasswordAcceptable(password: string): void {
+  const length = [...password].length;
+  if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
+    throw new GatehouseError('invalid_password', `Passwords are ${PASSWORD_MIN} to ${PASSWORD_MAX} characters long`);
+  }
+}
+
+export function hashPassword(password: string): Promise<string> {
+  assertPasswordAcceptable(password);
+  return hash(password, PARAMS);
+}
+
+let dummy: Promise<string> | undefined;
+
+/**
+ * Verifies a password against a stored hash. With no hash (unknown user) it verifies against a
+ * dummy hash of the same cost, so both answers take the same time; the result is then false.
+ */
+export async function verifyPassword(storedHash: string | undefined, password: string): Promise<boolean> {
+  if (password.length > PASSWORD_MAX * 4) return false;
+  dummy ??= hash('gatehouse-dummy-password', PARAMS);
+  const target = storedHash ?? (await dummy);
+  try {
+    const ok = await verify(target, password);
+    return storedHash !== undefined && ok;
+  } catch {
+    return false;
+  }
+}

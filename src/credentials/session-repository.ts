@@ -1,0 +1,50 @@
+import { consumeOnce, type Db } from '../storage/index.ts';
+import type { RefreshTokenRow, SessionRow } from './session-tables.ts';
+
+export async function insertSession(db: Db, row: SessionRow): Promise<void> {
+  await db.insertInto('sessions').values(row).execute();
+}
+
+export async function insertRefreshToken(db: Db, tokenHash: string, sessionId: string, now: number): Promise<void> {
+  await db.insertInto('refresh_tokens').values({ token_hash: tokenHash, session_id: sessionId, created_at: now, used_at: null }).execute();
+}
+
+/** Marks a refresh token used, exactly once; undefined when missing or already used. */
+export function consumeRefreshToken(db: Db, tokenHash: string, now: number): Promise<RefreshTokenRow | undefined> {
+  return consumeOnce(db, 'refresh_tokens', 'token_hash', tokenHash, 'used_at', now);
+}
+
+export async function findRefreshToken(db: Db, tokenHash: string): Promise<RefreshTokenRow | undefined> {
+  return db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+export async function findSession(db: Db, id: string): Promise<SessionRow | undefined> {
+  return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function touchSession(db: Db, id: string, now: number): Promise<void> {
+  await db.updateTable('sessions').set({ last_used_at: now }).where('id', '=', id).execute();
+}
+
+/** Revokes sessions not yet revoked; returns the ids it revoked. */
+export async function revokeSessions(
+  db: Db,
+  where: { id?: string; userId?: string; organizationId?: string; except?: string },
+  reason: string,
+  now: number,
+): Promise<string[]> {
+  let q = db.selectFrom('sessions').select('id').where('revoked_at', 'is', null);
+  if (where.id !== undefined) q = q.where('id', '=', where.id);
+  if (where.userId !== undefined) q = q.where('user_id', '=', where.userId);
+  if (where.organizationId !== undefined) q = q.where('organization_id', '=', where.organizationId);
+  if (where.except !== undefined) q = q.where('id', '!=', where.except);
+  const ids = (await q.execute()).map((r) => r.id);
+  if (ids.length === 0) return [];
+  await db
+    .updateTable('sessions')
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where('id', 'in', ids)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return ids;
+}

@@ -1,0 +1,165 @@
+import { scopesForRole } from '../authorization/index.ts';
+import type { CoreDeps } from '../deps.ts';
+import { GatehouseError } from '../errors/index.ts';
+import { findMembership } from '../identity/memberships.ts';
+import type { Role } from '../identity/tables.ts';
+import { newId } from '../lib/ids.ts';
+import { keyedHash, randomToken } from '../lib/secure.ts';
+import type { TokenService } from '../tokens/types.ts';
+import {
+  consumeRefreshToken,
+  findRefreshToken,
+  findSession,
+  insertRefreshToken,
+  insertSession,
+  revokeSessions,
+  touchSession,
+} from './session-repository.ts';
+import type { RevokeReason, SessionService, StartSessionInput, TokenResponse } from './session-types.ts';
+
+export interface SessionServiceDeps extends CoreDeps {
+  readonly tokens: TokenService;
+}
+
+/** Refresh tokens carry a recognisable prefix (secret scanners) and 256 random bits. */
+const REFRESH_PREFIX = 'ghr_';
+const REFRESH_SHAPE = /^ghr_[A-Za-z0-9_-]{43}$/;
+const STATE_CACHE_MAX = 50_000;
+
+/**
+ * Login sessions: each is a family of refresh tokens rotated on every use (consume-once, so of
+ * concurrent refreshes exactly one wins). Presenting a used token revokes the whole family and,
+ * through `isRevoked`, every access token issued from it.
+ */
+export function createSessionService(deps: SessionServiceDeps): SessionService {
+  const { storage, clock, config, secrets, tokens, bus, audit } = deps;
+  const db = storage.db;
+  // One node (SQLite) or Redis pub/sub: invalidations are pushed, a longer TTL is safe.
+  const stateTtlMs = config.redisUrl !== undefined || storage.dialect === 'sqlite' ? 30_000 : 1_000;
+  const revokedCache = new Map<string, { revoked: boolean; at: number }>();
+
+  bus.subscribe('session', (id) => {
+    revokedCache.set(id, { revoked: true, at: clock.now() });
+  });
+
+  const hash = (token: string) => keyedHash(secrets.pepper, token);
+
+  async function grant(userId: string, organizationId: string, role: Role, sessionId: string, now: number): Promise<TokenResponse> {
+    const refresh = `${REFRESH_PREFIX}${randomToken(32)}`;
+    await insertRefreshToken(db, hash(refresh), sessionId, now);
+    const scopes = scopesForRole(role, config.roleScopes);
+    const access = await tokens.issueAccessToken({ subject: userId, organizationId, role, scopes, sessionId, clientId: 'gatehouse' });
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: Math.round((access.expiresAt - now) / 1000),
+      expires_at: new Date(access.expiresAt).toISOString(),
+      refresh_token: refresh,
+      scope: scopes.join(' '),
+    };
+  }
+
+  async function revoke(sessionId: string, reason: RevokeReason): Promise<void> {
+    const ids = await revokeSessions(db, { id: sessionId }, reason, clock.now());
+    for (const id of ids) bus.publish('session', id);
+  }
+
+  return {
+    async start(input: StartSessionInput) {
+      const now = clock.now();
+      const id = newId('ses', now);
+      await insertSession(db, {
+        id,
+        user_id: input.userId,
+        organization_id: input.organizationId,
+        created_at: now,
+        last_used_at: now,
+        absolute_expires_at: now + config.refreshAbsoluteTtl * 1000,
+        revoked_at: null,
+        revoked_reason: null,
+        user_agent: input.userAgent?.slice(0, 256) ?? null,
+        ip: input.ip ?? null,
+      });
+      return { ...(await grant(input.userId, input.organizationId, input.role, id, now)), session_id: id };
+    },
+
+    async refresh(refreshToken, ctx) {
+      const now = clock.now();
+      if (!REFRESH_SHAPE.test(refreshToken)) throw new GatehouseError('invalid_refresh_token');
+      const tokenHash = hash(refreshToken);
+      const consumed = await consumeRefreshToken(db, tokenHash, now);
+      if (!consumed) {
+        const known = await findRefreshToken(db, tokenHash);
+        if (!known) throw new GatehouseError('invalid_refresh_token');
+        const session = await findSession(db, known.session_id);
+        await revoke(known.session_id, 'reuse_detected');
+        audit.record({
+          action: 'auth.refresh.reuse_detected',
+          outcome: 'failure',
+          organizationId: session?.organization_id ?? null,
+          actor: { type: 'user', id: session?.user_id ?? null },
+          target: { type: 'session', id: known.session_id },
+          ip: ctx.ip ?? null,
+          userAgent: ctx.userAgent ?? null,
+        });
+        throw new GatehouseError('refresh_token_reused');
+      }
+      const session = await findSession(db, consumed.session_id);
+      if (
+        !session ||
+        session.revoked_at !== null ||
+        session.absolute_expires_at <= now ||
+        session.last_used_at + config.refreshIdleTtl * 1000 <= now
+      ) {
+        throw new GatehouseError('invalid_refresh_token', 'The session has ended; log in again');
+      }
+      const [membership, user] = await Promise.all([
+        findMembership(db, session.organization_id, session.user_id),
+        db.selectFrom('users').select('disabled_at').where('id', '=', session.user_id).executeTakeFirst(),
+      ]);
+      if (!membership || !user || user.disabled_at !== null) {
+        await revoke(session.id, membership ? 'user_disabled' : 'membership_removed');
+        throw new GatehouseError('invalid_refresh_token', 'The session has ended; log in again');
+      }
+      await touchSession(db, session.id, now);
+      audit.record({
+        action: 'auth.refresh',
+        outcome: 'success',
+        organizationId: session.organization_id,
+        actor: { type: 'user', id: session.user_id },
+        target: { type: 'session', id: session.id },
+        ip: ctx.ip ?? null,
+        userAgent: ctx.userAgent ?? null,
+      });
+      return grant(session.user_id, session.organization_id, membership.role, session.id, now);
+    },
+
+    revoke,
+
+    async revokeAllForUser(userId, reason, except) {
+      const ids = await revokeSessions(db, { userId, ...(except !== undefined ? { except } : {}) }, reason, clock.now());
+      for (const id of ids) bus.publish('session', id);
+      return ids.length;
+    },
+
+    async isRevoked(sessionId) {
+      const now = clock.now();
+      const cached = revokedCache.get(sessionId);
+      if (cached && (cached.revoked || now - cached.at < stateTtlMs)) return cached.revoked;
+      const session = await findSession(db, sessionId);
+      const revoked = !session || session.revoked_at !== null || session.absolute_expires_at <= now;
+      if (revokedCache.size >= STATE_CACHE_MAX) revokedCache.clear();
+      revokedCache.set(sessionId, { revoked, at: now });
+      return revoked;
+    },
+  };
+}
+
+/** Finds the session a refresh token belongs to (logout by refresh token). */
+export async function sessionOfRefreshToken(
+  deps: Pick<CoreDeps, 'storage' | 'secrets'>,
+  refreshToken: string,
+): Promise<string | undefined> {
+  if (!REFRESH_SHAPE.test(refreshToken)) return undefined;
+  return (await findRefreshToken(deps.storage.db, keyedHash(deps.secrets.pepper, refreshToken)))?.session_id;
+}

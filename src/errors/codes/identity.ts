@@ -1,0 +1,61 @@
+import type { ErrorSpec } from '../spec.ts';
+
+/** Organizations, users, memberships, memory spaces, invitations (ERR-2xxx). */
+export const identityErrors = {
+  email_taken: {
+    code: 'ERR-2001',
+    status: 409,
+    title: 'Email already registered',
+    description: 'A user with this email (after normalisation) exists. Log in instead.',
+  },
+  username_taken: {
+    code: 'ERR-2002',
+    status: 409,
+    title: 'Username already taken',
+    description: 'Pick another username.',
+  },
+  slug_taken: {
+    code: 'ERR-2003',
+    status: 409,
+    title: 'Organization slug already taken',
+    description: 'Organization slugs are unique across the server. Pick another.',
+  },
+  memory_space_exists: {
+    code: 'ERR-2004',
+    status: 409,
+    title: 'Memory space already exists',
+    description: 'The organization already has a memory space with this name.',
+  },
+  last_owner: {
+    code: 'ERR-2005',
+    status: 409,
+    title: 'Cannot remove the last owner',
+    description: 'An organization keeps at least one owner. Promote another member first.',
+  },
+  already_member: {
+    code: 'ERR-2006',
+    status: 409,
+    title: 'Already a member',
+    description: 'The user already belongs to this organization.',
+  },
+  invalid_password: {
+    code: 'ERR-2007',
+    status: 400,
+    title: 'Password does not meet requirements',
+    description: 'Passwords are 8 to 256 characters long.',
+    oauth: 'invalid_request',
+  },
+  already_initialized: {
+    code: 'ERR-2008',
+    status: 409,
+    title: 'Already initialized',
+    description: '`gatehouse init` runs once, on an empty database.',
+  },
+  invitation_invalid: {
+    code: 'ERR-2009',
+    status: 400,
+    title: 'Invitation is invalid',
+    description: 'The invitation token is unknown, already used, revoked or expired.',
+    oauth: 'invalid_request',
+  },
+} as const satisfies Record<string, ErrorSpec>;

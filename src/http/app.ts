@@ -1,0 +1,78 @@
+import type { Socket } from 'node:net';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomToken } from '../lib/secure.ts';
+import type { Services } from '../services.ts';
+import { sendProblem } from './error-handler.ts';
+import { SafeLogController } from './log-controller.ts';
+import { notFoundError, trackRoutes } from './not-found.ts';
+import { openApiDocument } from './openapi.ts';
+import { collectProtectedRoutes } from './protected-routes.ts';
+import { registerRoutes } from './routes/index.ts';
+import './types.ts';
+import { GatehouseError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors/index.ts';
+import { validatorCompiler } from './validation.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Raw answer for errors Node's HTTP parser raises before Fastify sees a request (e.g. 431). */
+function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) return;
+  const problem =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new GatehouseError('headers_too_large')
+      : new GatehouseError('bad_request', 'The request could not be parsed');
+  const body = JSON.stringify(toProblem(problem));
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${problem.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * The Fastify application: request ids, redacted logs, problem+json errors, OpenAPI, and every
+ * route (plus `extra`, e.g. an embedding application's own routes). Listening is the caller's business (`gatehouse serve`, tests use `inject` or port 0).
+ */
+export async function buildApp(services: Services, extra?: (app: FastifyInstance) => Promise<void>): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    loggerInstance: services.log as FastifyBaseLogger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : `req_${randomToken(12)}`;
+    },
+    logController: new SafeLogController(),
+    clientErrorHandler,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  app.decorate('services', services);
+  app.decorateRequest('principal', null);
+  app.setValidatorCompiler(validatorCompiler);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', String(request.id));
+    reply.header('cache-control', 'no-store');
+  });
+
+  // A POST without a body is an empty object: optional-body routes (logout, check) validate it.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {};
+  });
+
+  const methodsFor = trackRoutes(app);
+  app.decorate('protectedRoutes', collectProtectedRoutes(app));
+  app.setErrorHandler((err, request, reply) => sendProblem(request, reply, err, config.realm));
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, notFoundError(methodsFor, request.url), config.realm));
+
+  await app.register(swagger, { openapi: openApiDocument(config) });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list' } });
+  await registerRoutes(app);
+  if (extra) await app.register(extra);
+  await app.ready();
+  return app;
+}

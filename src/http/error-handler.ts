@@ -1,0 +1,70 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { bearerChallenge, GatehouseError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors/index.ts';
+import { isConnectionError } from '../storage/index.ts';
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+function validationError(err: FastifyError): GatehouseError {
+  const issues = ((err.validation ?? []) as ValidationIssue[]).map((v) => {
+    const missing = typeof v.params?.missingProperty === 'string' ? `/${v.params.missingProperty}` : '';
+    const extra = typeof v.params?.additionalProperty === 'string' ? `/${v.params.additionalProperty}` : '';
+    const pointer = `${v.instancePath ?? ''}${missing}${extra}` || '/';
+    return { pointer, message: extra ? 'is not a known property' : (v.message ?? 'is invalid') };
+  });
+  const ctx = err.validationContext ?? 'body';
+  const first = issues[0];
+  const detail = first ? `${ctx}${first.pointer === '/' ? '' : first.pointer} ${first.message}` : 'Invalid request';
+  return new GatehouseError('validation_failed', detail, { fields: { errors: issues.map((i) => ({ in: ctx, ...i })) } });
+}
+
+/** Maps anything thrown to a GatehouseError; unknown errors become `internal_error`. */
+export function toGatehouseError(err: unknown): GatehouseError {
+  if (err instanceof GatehouseError) return err;
+  const e = err as FastifyError;
+  if (e && typeof e === 'object') {
+    if (e.validation) return validationError(e);
+    switch (e.code) {
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return new GatehouseError('unsupported_media_type');
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return new GatehouseError('payload_too_large');
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return new GatehouseError('malformed_json', 'Body is empty but Content-Type is application/json');
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return new GatehouseError('malformed_json');
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return new GatehouseError('bad_request', 'Content-Length does not match the body');
+      case 'FST_ERR_ASYNC_CONSTRAINT':
+      case 'FST_ERR_BAD_URL':
+        return new GatehouseError('bad_request', 'Malformed URL');
+    }
+    if (e instanceof SyntaxError && e.statusCode === 400) return new GatehouseError('malformed_json');
+    if (isConnectionError(e)) return new GatehouseError('storage_unavailable', undefined, {}, { cause: e });
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      if (e.statusCode === 413) return new GatehouseError('payload_too_large');
+      if (e.statusCode === 415) return new GatehouseError('unsupported_media_type');
+      return new GatehouseError('bad_request', 'The request could not be understood');
+    }
+  }
+  return new GatehouseError('internal_error', undefined, {}, { cause: err });
+}
+
+/** Writes a problem+json response (with its challenge and headers) for any error. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: unknown, realm: string): FastifyReply {
+  const problem = toGatehouseError(err);
+  if (problem.status >= 500) {
+    request.log.error({ err: problem.cause ?? err, code: problem.code }, 'request failed');
+  }
+  const challenge = bearerChallenge(problem, realm);
+  if (challenge !== undefined && request.routeOptions.config?.protected !== false) reply.header('www-authenticate', challenge);
+  if (problem.extras.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(problem.extras.retryAfter))));
+  for (const [k, v] of Object.entries(problem.extras.headers ?? {})) reply.header(k, v);
+  return reply
+    .code(problem.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(toProblem(problem, String(request.id)));
+}

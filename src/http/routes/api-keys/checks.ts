@@ -1,0 +1,61 @@
+import { isValidScope, roleAtLeast, ungrantable } from '../../../authorization/index.ts';
+import { validateCidrs } from '../../../credentials/api-keys/cidr.ts';
+import { GatehouseError } from '../../../errors/index.ts';
+import type { Principal } from '../../../pipeline/principal.ts';
+import type { Db } from '../../../storage/index.ts';
+
+const METADATA_MAX = 4096;
+
+/** Scopes must be well-formed and covered by what the caller holds: a scope only narrows. */
+export function checkScopes(principal: Principal, scopes: readonly string[]): void {
+  const bad = scopes.find((s) => !isValidScope(s));
+  if (bad !== undefined) throw new GatehouseError('validation_failed', `body/scopes contains an invalid scope: ${bad.slice(0, 60)}`);
+  const over = ungrantable(principal.scopes, scopes);
+  if (over.length > 0)
+    throw new GatehouseError('scope_escalation', `Cannot grant scopes you do not hold: ${over.join(' ')}`, { scope: over.join(' ') });
+}
+
+/** Memory spaces must exist in the organization and be within the caller's own. */
+export async function checkSpaces(db: Db, principal: Principal, spaces: readonly string[] | '*'): Promise<void> {
+  if (spaces === '*') {
+    if (principal.memorySpaces !== '*')
+      throw new GatehouseError('scope_escalation', 'Cannot grant every memory space: you are bound to some');
+    return;
+  }
+  if (principal.memorySpaces !== '*') {
+    const held = principal.memorySpaces;
+    const over = spaces.filter((s) => !held.includes(s));
+    if (over.length > 0)
+      throw new GatehouseError('scope_escalation', `Cannot grant memory spaces you are not bound to: ${over.join(', ')}`);
+  }
+  if (spaces.length === 0) return;
+  const found = await db
+    .selectFrom('memory_spaces')
+    .select('name')
+    .where('organization_id', '=', principal.organizationId)
+    .where('name', 'in', [...spaces])
+    .execute();
+  const known = new Set(found.map((r) => r.name));
+  const missing = spaces.filter((s) => !known.has(s));
+  if (missing.length > 0) throw new GatehouseError('validation_failed', `Unknown memory space: ${missing.join(', ').slice(0, 200)}`);
+}
+
+export function checkCidrs(cidrs: readonly string[] | undefined | null): void {
+  if (!cidrs) return;
+  try {
+    validateCidrs(cidrs);
+  } catch (err) {
+    throw new GatehouseError('validation_failed', `body/allowed_cidrs: ${(err as Error).message}`);
+  }
+}
+
+export function checkMetadata(metadata: Record<string, unknown> | undefined): void {
+  if (metadata !== undefined && JSON.stringify(metadata).length > METADATA_MAX) {
+    throw new GatehouseError('validation_failed', `body/metadata must serialise to at most ${METADATA_MAX} bytes`);
+  }
+}
+
+/** Users below admin manage only the keys they created; admins, owners and keys manage all. */
+export function mayManage(principal: Principal, createdBy: string | null): boolean {
+  return principal.kind !== 'user' || roleAtLeast(principal.role, 'admin') || (createdBy !== null && createdBy === principal.userId);
+}

@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import { renderKey } from '../../../credentials/api-keys/render.ts';
+import { GatehouseError } from '../../../errors/index.ts';
+import { principalOf, requireAuth } from '../../auth.ts';
+import { actorOf } from '../identity/context.ts';
+import { checkCidrs, checkMetadata, checkScopes, checkSpaces } from './checks.ts';
+import { createdKeySchema, scopesSchema, spacesSchema } from './schemas.ts';
+
+interface CreateBody {
+  name: string;
+  description?: string;
+  scopes: string[];
+  memory_spaces?: string[] | '*';
+  expires_at?: string;
+  expires_in_days?: number;
+  environment?: 'live' | 'test';
+  rate_limit?: string;
+  metadata?: Record<string, unknown>;
+  allowed_cidrs?: string[];
+}
+
+/** `POST /v1/api-keys`: a key for the caller's organization, never wider than the caller. */
+export default async function createKeyRoute(app: FastifyInstance): Promise<void> {
+  const { services } = app;
+  app.post<{ Body: CreateBody }>(
+    '/v1/api-keys',
+    {
+      preHandler: requireAuth({ scopes: ['keys:write'] }),
+      schema: {
+        tags: ['api keys'],
+        summary: 'Create an API key (the key is in this response only)',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'scopes'],
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            description: { type: 'string', maxLength: 1000 },
+            scopes: scopesSchema,
+            memory_spaces: spacesSchema,
+            expires_at: { type: 'string', format: 'date-time' },
+            expires_in_days: { type: 'integer', minimum: 1, maximum: 3650 },
+            environment: { type: 'string', enum: ['live', 'test'] },
+            rate_limit: { type: 'string', minLength: 1, maxLength: 64, description: 'Rate-limit tier name' },
+            metadata: { type: 'object', additionalProperties: true },
+            allowed_cidrs: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 64 } },
+          },
+        },
+        response: { 201: createdKeySchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const b = request.body;
+      const now = services.clock.now();
+      if (b.expires_at !== undefined && b.expires_in_days !== undefined) {
+        throw new GatehouseError('validation_failed', 'body must have at most one of expires_at and expires_in_days');
+      }
+      const expiresAt =
+        b.expires_at !== undefined
+          ? Date.parse(b.expires_at)
+          : b.expires_in_days !== undefined
+            ? now + b.expires_in_days * 86_400_000
+            : null;
+      if (expiresAt !== null && expiresAt <= now) throw new GatehouseError('validation_failed', 'body/expires_at must be in the future');
+      const spaces = b.memory_spaces ?? principal.memorySpaces;
+      checkScopes(principal, b.scopes);
+      await checkSpaces(services.storage.db, principal, spaces);
+      checkCidrs(b.allowed_cidrs);
+      checkMetadata(b.metadata);
+      const { row, key } = await services.apiKeys.create({
+        organizationId: principal.organizationId,
+        createdBy: principal.userId ?? null,
+        name: b.name,
+        ...(b.description !== undefined ? { description: b.description } : {}),
+        ...(b.environment !== undefined ? { environment: b.environment } : {}),
+        scopes: b.scopes,
+        memorySpaces: spaces,
+        allowedCidrs: b.allowed_cidrs ?? null,
+        rateLimit: b.rate_limit ?? null,
+        ...(b.metadata !== undefined ? { metadata: b.metadata } : {}),
+        expiresAt,
+      });
+      services.audit.record({
+        action: 'api_key.created',
+        outcome: 'success',
+        organizationId: row.organization_id,
+        actor: actorOf(principal),
+        target: { type: 'api_key', id: row.id },
+        ip: request.ip,
+        requestId: String(request.id),
+      });
+      reply.code(201);
+      return { ...renderKey(row, now), key };
+    },
+  );
+}

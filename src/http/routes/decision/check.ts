@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import { authorize, isValidScope, resolveMemorySpace } from '../../../authorization/index.ts';
+import { GatehouseError } from '../../../errors/index.ts';
+import { principalOf, requireAuth } from '../../auth.ts';
+import { renderPrincipal } from './render.ts';
+import { principalSchema } from './schemas.ts';
+
+interface CheckBody {
+  required_scopes?: string[];
+  memory_space?: string;
+  method?: string;
+  path?: string;
+}
+
+const SPACE_SEGMENT = /\/(?:memory-spaces|spaces)\/([^/?#]+)/;
+
+/** The memory space a request names: body, `X-Memory-Space`, then the resource path. */
+function namedSpace(body: CheckBody, header: string | string[] | undefined): string | undefined {
+  if (body.memory_space !== undefined) return body.memory_space;
+  if (typeof header === 'string' && header !== '') return header;
+  const m = body.path ? SPACE_SEGMENT.exec(body.path) : null;
+  return m?.[1] !== undefined ? decodeURIComponent(m[1]) : undefined;
+}
+
+/**
+ * `POST /v1/auth/check`: the decision API. The caller forwards the credential it received; the
+ * answer is the Principal and `X-Gatehouse-*` headers, or the 401/403 a protected route would give.
+ */
+export default async function checkRoute(app: FastifyInstance): Promise<void> {
+  app.post<{ Body: CheckBody }>(
+    '/v1/auth/check',
+    {
+      preHandler: requireAuth(),
+      schema: {
+        tags: ['decision'],
+        summary: 'Decide whether a credential may do something',
+        description:
+          'Send the credential in the usual headers. 200 with the Principal when allowed; 401 (bad or missing credential) or 403 (scope, memory space) otherwise, with RFC 6750 challenges.',
+        security: [{ bearer: [] }, { apiKey: [] }],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            required_scopes: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 200 } },
+            memory_space: { type: 'string', minLength: 1, maxLength: 64 },
+            method: { type: 'string', maxLength: 16 },
+            path: { type: 'string', maxLength: 2048 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { allowed: { type: 'boolean' }, memory_space: { type: ['string', 'null'] }, principal: principalSchema },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const body = request.body ?? {};
+      const scopes = body.required_scopes ?? [];
+      const bad = scopes.find((s) => !isValidScope(s));
+      if (bad !== undefined)
+        throw new GatehouseError('validation_failed', `body/required_scopes contains an invalid scope: ${bad.slice(0, 60)}`);
+      const space = resolveMemorySpace(principal, namedSpace(body, request.headers['x-memory-space']));
+      authorize(principal, { scopes });
+      reply.header('x-gatehouse-subject', principal.subject);
+      reply.header('x-gatehouse-organization', principal.organizationId);
+      if (space !== undefined) reply.header('x-gatehouse-memory-space', space);
+      reply.header('x-gatehouse-scopes', principal.scopes.join(' '));
+      return { allowed: true, memory_space: space ?? null, principal: renderPrincipal(principal) };
+    },
+  );
+}

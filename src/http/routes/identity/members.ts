@@ -1,0 +1,198 @@
+import type { FastifyInstance } from 'fastify';
+import { GatehouseError } from '../../../errors/index.ts';
+import { addMembership, countOwners, findMembership, listMembers, removeMembership, setRole } from '../../../identity/memberships.ts';
+import type { Role } from '../../../identity/tables.ts';
+import { findUserByIdentifier } from '../../../identity/users.ts';
+import type { Principal } from '../../../pipeline/principal.ts';
+import type { Services } from '../../../services.ts';
+import { requireAuth } from '../../auth.ts';
+import { actorOf, checkCursor, organizationFor, page } from './context.ts';
+import { email, iso, orgParams, pageQuery, role } from './schemas.ts';
+
+type Params = { Params: { org: string } };
+type MemberParams = { Params: { org: string; user_id: string } };
+
+const memberSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    email: { type: 'string' },
+    username: { type: ['string', 'null'] },
+    name: { type: 'string' },
+    role,
+    joined_at: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const memberParams = {
+  type: 'object',
+  required: ['org', 'user_id'],
+  properties: { ...orgParams.properties, user_id: { type: 'string', minLength: 1, maxLength: 100 } },
+} as const;
+
+/** Granting, changing or removing the owner role is for owners only. */
+function assertMayTouchOwner(principal: Principal, ...roles: Role[]): void {
+  if (roles.includes('owner') && principal.role !== 'owner') {
+    throw new GatehouseError('insufficient_role', 'Only an owner may grant, change or remove the owner role');
+  }
+}
+
+function audit(
+  services: Services,
+  orgId: string,
+  principal: Principal,
+  action: string,
+  userId: string,
+  ip: string,
+  details: Record<string, string>,
+) {
+  services.audit.record({
+    action,
+    outcome: 'success',
+    organizationId: orgId,
+    actor: actorOf(principal),
+    target: { type: 'user', id: userId },
+    ip,
+    details,
+  });
+}
+
+/** Members of an organization. Only owners and admins manage them; the last owner stays. */
+export default async function memberRoutes(app: FastifyInstance): Promise<void> {
+  const { services } = app;
+  const db = services.storage.db;
+
+  app.get<Params & { Querystring: { limit: number; cursor?: string } }>(
+    '/v1/organizations/:org/members',
+    {
+      preHandler: requireAuth(),
+      schema: {
+        tags: ['members'],
+        summary: 'List members',
+        params: orgParams,
+        querystring: pageQuery,
+        response: {
+          200: { type: 'object', properties: { data: { type: 'array', items: memberSchema }, next_cursor: { type: ['string', 'null'] } } },
+        },
+      },
+    },
+    async (request) => {
+      const { org } = await organizationFor(request, { scopes: ['members:read'] });
+      const rows = await listMembers(db, org.id, request.query.limit, checkCursor(request.query.cursor));
+      const result = page(rows, request.query.limit);
+      return {
+        data: result.data.map((m) => ({
+          id: m.id,
+          email: m.email,
+          username: m.username,
+          name: m.display_name,
+          role: m.role,
+          joined_at: iso(m.created_at),
+        })),
+        next_cursor: result.next_cursor,
+      };
+    },
+  );
+
+  app.post<Params & { Body: { email: string; role: Role } }>(
+    '/v1/organizations/:org/members',
+    {
+      preHandler: requireAuth(),
+      schema: {
+        tags: ['members'],
+        summary: 'Add an existing user by email (to invite someone new, use invitations)',
+        params: orgParams,
+        body: { type: 'object', additionalProperties: false, required: ['email', 'role'], properties: { email, role } },
+        response: { 201: memberSchema },
+      },
+    },
+    async (request, reply) => {
+      const { org, principal } = await organizationFor(request, { scopes: ['members:write'], minimumRole: 'admin' });
+      assertMayTouchOwner(principal, request.body.role);
+      const user = await findUserByIdentifier(db, { email: request.body.email });
+      if (!user) throw new GatehouseError('not_found', 'No user with this email; send an invitation instead');
+      const m = await addMembership(db, org.id, user.id, request.body.role, services.clock.now());
+      audit(services, org.id, principal, 'membership.added', user.id, request.ip, { role: m.role });
+      reply.code(201);
+      return {
+        id: user.id,
+        email: user.email,
+        username: user.username,
+        name: user.display_name,
+        role: m.role,
+        joined_at: iso(m.created_at),
+      };
+    },
+  );
+
+  app.patch<MemberParams & { Body: { role: Role } }>(
+    '/v1/organizations/:org/members/:user_id',
+    {
+      preHandler: requireAuth(),
+      schema: {
+        tags: ['members'],
+        summary: "Change a member's role",
+        params: memberParams,
+        body: { type: 'object', additionalProperties: false, required: ['role'], properties: { role } },
+        response: { 200: { type: 'object', properties: { id: { type: 'string' }, role } } },
+      },
+    },
+    async (request) => {
+      const { org, principal } = await organizationFor(request, { scopes: ['members:write'], minimumRole: 'admin' });
+      const target = await findMembership(db, org.id, request.params.user_id);
+      if (!target) throw new GatehouseError('not_found', 'Member not found');
+      assertMayTouchOwner(principal, target.role, request.body.role);
+      await services.storage.transaction(async (trx) => {
+        if (target.role === 'owner' && request.body.role !== 'owner' && (await countOwners(trx, org.id)) <= 1)
+          throw new GatehouseError('last_owner');
+        await setRole(trx, org.id, target.user_id, request.body.role, services.clock.now());
+      });
+      if (request.body.role !== target.role) {
+        await revokeMemberSessions(services, org.id, target.user_id);
+        audit(services, org.id, principal, 'membership.role_changed', target.user_id, request.ip, {
+          from: target.role,
+          to: request.body.role,
+        });
+      }
+      return { id: target.user_id, role: request.body.role };
+    },
+  );
+
+  app.delete<MemberParams>(
+    '/v1/organizations/:org/members/:user_id',
+    {
+      preHandler: requireAuth(),
+      schema: {
+        tags: ['members'],
+        summary: 'Remove a member; their sessions in this organization end',
+        params: memberParams,
+        response: { 204: { type: 'null' } },
+      },
+    },
+    async (request, reply) => {
+      const { org, principal } = await organizationFor(request, { scopes: ['members:write'], minimumRole: 'admin' });
+      const target = await findMembership(db, org.id, request.params.user_id);
+      if (!target) throw new GatehouseError('not_found', 'Member not found');
+      assertMayTouchOwner(principal, target.role);
+      await services.storage.transaction(async (trx) => {
+        if (target.role === 'owner' && (await countOwners(trx, org.id)) <= 1) throw new GatehouseError('last_owner');
+        await removeMembership(trx, org.id, target.user_id);
+      });
+      await revokeMemberSessions(services, org.id, target.user_id);
+      audit(services, org.id, principal, 'membership.removed', target.user_id, request.ip, { role: target.role });
+      reply.code(204);
+    },
+  );
+}
+
+/** A role change or removal ends the member's sessions in that organization (their tokens carry the old role). */
+async function revokeMemberSessions(services: Services, organizationId: string, userId: string): Promise<void> {
+  const sessions = await services.storage.db
+    .selectFrom('sessions')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('organization_id', '=', organizationId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  for (const s of sessions) await services.sessions.revoke(s.id, 'membership_removed');
+}

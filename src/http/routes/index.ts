@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import metricsPlugin from '../plugins/metrics.ts';
+import apiKeyRoutes from './api-keys/index.ts';
+import auditRoutes from './audit/index.ts';
+import decisionRoutes from './decision/index.ts';
+import healthRoutes from './health.ts';
+import identityRoutes from './identity/index.ts';
+import tokenRoutes from './tokens/index.ts';
+
+/** Every route module, registered in this order. Each folder holds one route (or small resource) per file. */
+export async function registerRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(metricsPlugin);
+  await app.register(healthRoutes);
+  await app.register(identityRoutes);
+  await app.register(tokenRoutes);
+  await app.register(apiKeyRoutes);
+  await app.register(decisionRoutes);
+  await app.register(auditRoutes);
+}

@@ -1,0 +1,19 @@
+import type { Principal } from '../pipeline/principal.ts';
+import type { Services } from '../services.ts';
+import type { ProtectedRoute } from './protected-routes.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+    /** Every route that runs the authentication pipeline. */
+    protectedRoutes: readonly ProtectedRoute[];
+  }
+  interface FastifyRequest {
+    /** Set by the `authenticate` preHandler on protected routes. */
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** false on public routes: no WWW-Authenticate challenge is added to their errors. */
+    protected?: boolean;
+  }
+}

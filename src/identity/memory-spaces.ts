@@ -1,0 +1,67 @@
+import { newId } from '../lib/ids.ts';
+import type { Db } from '../storage/index.ts';
+import { mapUniqueViolation } from './errors.ts';
+import type { MemorySpaceRow } from './tables.ts';
+
+export async function createMemorySpace(
+  db: Db,
+  organizationId: string,
+  name: string,
+  description: string,
+  now: number,
+): Promise<MemorySpaceRow> {
+  const row: MemorySpaceRow = {
+    id: newId('spc', now),
+    organization_id: organizationId,
+    name,
+    description,
+    created_at: now,
+    updated_at: now,
+  };
+  await db.insertInto('memory_spaces').values(row).execute().catch(mapUniqueViolation);
+  return row;
+}
+
+/** A space of this organization only: another organization's space is not found. */
+export async function findMemorySpace(db: Db, organizationId: string, idOrName: string): Promise<MemorySpaceRow | undefined> {
+  return db
+    .selectFrom('memory_spaces')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+    .executeTakeFirst();
+}
+
+export async function listMemorySpaces(db: Db, organizationId: string, limit: number, cursor?: string): Promise<MemorySpaceRow[]> {
+  let q = db
+    .selectFrom('memory_spaces')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .orderBy('id')
+    .limit(limit + 1);
+  if (cursor !== undefined) q = q.where('id', '>', cursor);
+  return q.execute();
+}
+
+export async function updateMemorySpace(db: Db, id: string, patch: { name?: string; description?: string }, now: number): Promise<void> {
+  await db
+    .updateTable('memory_spaces')
+    .set({ ...patch, updated_at: now })
+    .where('id', '=', id)
+    .execute()
+    .catch(mapUniqueViolation);
+}
+
+export async function deleteMemorySpace(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('memory_spaces').where('id', '=', id).execute();
+}
+
+export function renderMemorySpace(s: MemorySpaceRow) {
+  return {
+    id: s.id,
+    organization_id: s.organization_id,
+    name: s.name,
+    description: s.description,
+    created_at: new Date(s.created_at).toISOString(),
+  };
+}

@@ -1,0 +1,90 @@
+import { GatehouseError } from '../errors/index.ts';
+import { classifyCredential } from './classify.ts';
+import { type ExtractedCredential, extractCredential, type RequestLike } from './extract.ts';
+import type { Principal } from './principal.ts';
+
+export type AuthMode = 'disabled' | 'token' | 'oauth2' | 'all';
+
+/** Context a verifier may need besides the credential. */
+export interface VerifyContext {
+  readonly ip: string;
+}
+
+/** Gatehouse's own access tokens. */
+export interface AccessTokenVerifier {
+  readonly issuer: string;
+  verify(token: string, ctx: VerifyContext): Promise<Principal>;
+}
+
+/** API keys: `matches` is a cheap shape test; `verify` checks checksum, hash, state. */
+export interface ApiKeyVerifier {
+  matches(value: string): boolean;
+  verify(key: string, ctx: VerifyContext): Promise<Principal>;
+}
+
+/** Trusted external issuers (the `oauth2` mode). */
+export interface ExternalVerifier {
+  trusts(issuer: string): boolean;
+  verify(token: string, issuer: string, ctx: VerifyContext): Promise<Principal>;
+}
+
+export interface AuthenticatorOptions {
+  readonly mode: AuthMode;
+  readonly accessTokens: AccessTokenVerifier;
+  readonly apiKeys?: ApiKeyVerifier;
+  readonly external?: ExternalVerifier;
+  /** The principal every request gets in `disabled` mode. */
+  readonly developmentPrincipal?: () => Principal;
+}
+
+export interface Authenticator {
+  readonly mode: AuthMode;
+  /** The Principal of a request, or throws: `credentials_missing` when it carries none. */
+  authenticate(req: RequestLike): Promise<Principal>;
+  /** Verifies one credential value (used by `/v1/auth/validate` and `/v1/api-keys/verify`). */
+  verifyCredential(cred: ExtractedCredential, ctx: VerifyContext): Promise<Principal>;
+}
+
+const never = () => false;
+
+/**
+ * The pipeline's first half: extract → classify → verify → Principal. Every way Gatehouse is
+ * used runs through one of these.
+ *
+ * @example
+ * const auth = createAuthenticator({ mode: 'token', accessTokens, apiKeys });
+ * const principal = await auth.authenticate({ headers: req.headers, ip: req.ip });
+ */
+export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
+  const { mode, accessTokens, apiKeys, external } = opts;
+  const acceptsKeys = mode === 'token' || mode === 'all';
+  const acceptsExternal = mode === 'oauth2' || mode === 'all';
+
+  async function verifyCredential(cred: ExtractedCredential, ctx: VerifyContext): Promise<Principal> {
+    const shape = classifyCredential(cred.value, apiKeys?.matches ?? never);
+    if (shape.kind === 'api_key') {
+      if (!apiKeys || !acceptsKeys) throw new GatehouseError('credential_kind_not_allowed', `API keys are not accepted in ${mode} mode`);
+      return apiKeys.verify(cred.value, ctx);
+    }
+    if (shape.kind === 'jwt') {
+      if (shape.issuer === accessTokens.issuer) return accessTokens.verify(cred.value, ctx);
+      if (shape.issuer !== undefined && external?.trusts(shape.issuer)) {
+        if (!acceptsExternal) throw new GatehouseError('credential_kind_not_allowed', `External tokens are not accepted in ${mode} mode`);
+        return external.verify(cred.value, shape.issuer, ctx);
+      }
+      throw new GatehouseError('invalid_issuer', 'Invalid issuer');
+    }
+    throw new GatehouseError('invalid_token', cred.source === 'bearer' ? 'Malformed token' : 'Invalid API key');
+  }
+
+  return {
+    mode,
+    verifyCredential,
+    async authenticate(req) {
+      if (mode === 'disabled' && opts.developmentPrincipal) return opts.developmentPrincipal();
+      const cred = extractCredential(req);
+      if (cred === undefined) throw new GatehouseError('credentials_missing', 'Authentication required');
+      return verifyCredential(cred, { ip: req.ip });
+    },
+  };
+}

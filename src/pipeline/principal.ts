@@ -1,0 +1,34 @@
+import type { Role } from '../identity/tables.ts';
+
+/** What kind of caller a Principal is. */
+export type PrincipalKind = 'user' | 'api_key' | 'oauth_client' | 'external' | 'development';
+
+/**
+ * The one answer to "who is calling": every later step (authorize, rate-limit, audit, routes)
+ * reads only this. It never holds a secret.
+ */
+export interface Principal {
+  readonly kind: PrincipalKind;
+  /** `usr_…`, `key_…`, `cli_…`, or the external issuer's `sub`. */
+  readonly subject: string;
+  /** The organization (tenant) the credential is bound to. */
+  readonly organizationId: string;
+  /** The user's role in that organization (users only). */
+  readonly role: Role | null;
+  /** Granted scopes (already narrowed to what the issuer held). */
+  readonly scopes: readonly string[];
+  /** Memory spaces the credential may touch: a list of names, or `'*'` for every space of the organization. */
+  readonly memorySpaces: readonly string[] | '*';
+  /** Id of the credential: key id, session id, token `jti`. */
+  readonly credentialId: string;
+  /** Login session (refresh family) behind a user access token. */
+  readonly sessionId?: string;
+  /** Rate-limit tier or policy name the credential runs under. */
+  readonly rateLimitPolicy?: string;
+  /** Epoch ms after which the credential stops working, when it has an expiry. */
+  readonly expiresAt?: number;
+  /** `iss` of the token, for JWT principals. */
+  readonly issuer?: string;
+  /** The acting user behind a key or token, when there is one (`usr_…`). */
+  readonly userId?: string;
+}

@@ -1,0 +1,102 @@
+import { type AuditLog, noopAuditLog } from './audit/audit.ts';
+import { createAuditLog } from './audit/log.ts';
+import { createLocalBus, createRedisBus } from './cluster/invalidation.ts';
+import type { Config } from './config/index.ts';
+import { type ApiKeyService, createApiKeyService } from './credentials/api-keys/service.ts';
+import type { SessionService } from './credentials/session-types.ts';
+import { createSessionService } from './credentials/sessions.ts';
+import type { CoreDeps } from './deps.ts';
+import { createExternalVerifier } from './external/verifier.ts';
+import { type Clock, systemClock } from './lib/clock.ts';
+import { createLogger, type Logger } from './lib/logger.ts';
+import { loadServerSecrets, type ServerSecrets } from './lib/server-secrets.ts';
+import { developmentPrincipal } from './pipeline/development.ts';
+import { type Authenticator, createAuthenticator } from './pipeline/index.ts';
+import { createLimits, type Limits } from './ratelimit/setup.ts';
+import { migrateToLatest, openStorage, type Storage } from './storage/index.ts';
+import { createTokenService } from './tokens/service.ts';
+import type { TokenService } from './tokens/types.ts';
+
+/** Everything a route, a CLI command or a test needs, built once per process. */
+export interface Services extends CoreDeps {
+  readonly tokens: TokenService;
+  readonly sessions: SessionService;
+  readonly apiKeys: ApiKeyService;
+  readonly limits: Limits;
+  readonly authenticator: Authenticator;
+  /** Flushes and closes everything; idempotent. */
+  close(): Promise<void>;
+}
+
+export interface ServicesOptions {
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  /** Use this storage instead of opening `config.databaseUrl` (tests). Closed with the services. */
+  readonly storage?: Storage;
+  readonly secrets?: ServerSecrets;
+  /** Run pending migrations (defaults to `config.autoMigrate`). */
+  readonly migrate?: boolean;
+  /** Skip the audit trail (tools that only read). */
+  readonly audit?: false;
+}
+
+/**
+ * Opens storage, applies migrations, loads secrets and wires every service.
+ *
+ * @example
+ * const services = await createServices(loadConfig());
+ * await services.close();
+ */
+export async function createServices(config: Config, opts: ServicesOptions = {}): Promise<Services> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger(config.logLevel);
+  const secrets = opts.secrets ?? loadServerSecrets(config);
+  const storage = opts.storage ?? openStorage(config.databaseUrl);
+  try {
+    if (opts.migrate ?? config.autoMigrate) await migrateToLatest(storage);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  const bus = config.redisUrl ? createRedisBus(config.redisUrl, log) : createLocalBus();
+  const base = { config, storage, clock, log, secrets, bus };
+  const audit: AuditLog = opts.audit === false ? noopAuditLog : createAuditLog(base);
+  const core: CoreDeps = { ...base, audit };
+
+  let sessions: SessionService | undefined;
+  const tokens = createTokenService({ ...core, isSessionRevoked: (sid) => (sessions ? sessions.isRevoked(sid) : Promise.resolve(true)) });
+  sessions = createSessionService({ ...core, tokens });
+  const apiKeys = createApiKeyService(core);
+  const limits = createLimits(core);
+  const mode = config.disableAuth ? 'disabled' : config.authMode;
+  const external = createExternalVerifier(core);
+  const devPrincipal = mode === 'disabled' ? await developmentPrincipal(storage.db, clock.now()) : undefined;
+  const authenticator = createAuthenticator({
+    mode,
+    accessTokens: tokens,
+    apiKeys,
+    external,
+    ...(devPrincipal ? { developmentPrincipal: () => devPrincipal } : {}),
+  });
+  await tokens.ensureSigningKey();
+
+  let closed = false;
+  return {
+    ...core,
+    tokens,
+    sessions,
+    apiKeys,
+    limits,
+    authenticator,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await apiKeys.close();
+      await limits.close();
+      await external.close();
+      await bus.close();
+      await audit.flush();
+      await storage.close();
+    },
+  };
+}

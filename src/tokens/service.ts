@@ -1,0 +1,187 @@
+import { SignJWT } from 'jose';
+import type { CoreDeps } from '../deps.ts';
+import { GatehouseError } from '../errors/index.ts';
+import type { Role } from '../identity/tables.ts';
+import { randomToken } from '../lib/secure.ts';
+import type { Principal } from '../pipeline/principal.ts';
+import { type JwsAlgorithm, type JwtPayload, verifyJwt } from './jws.ts';
+import { generateKey, type SigningAlgorithm, sealPrivateKey } from './key-material.ts';
+import { Keyring, type LoadedKey } from './keyring.ts';
+import { insertActiveKey, listAllKeys, rotateKeys } from './repository.ts';
+import type { SigningKeyRow } from './tables.ts';
+import type { IssueAccessTokenInput, SigningKeyInfo, TokenService } from './types.ts';
+import { VerifiedTokenCache } from './verified-cache.ts';
+
+export interface TokenServiceDeps extends CoreDeps {
+  /** True when the login session behind a token has been revoked. */
+  readonly isSessionRevoked: (sessionId: string) => Promise<boolean>;
+}
+
+const ROLES = new Set(['owner', 'admin', 'member', 'readonly']);
+
+function info(row: SigningKeyRow): SigningKeyInfo {
+  return {
+    kid: row.kid,
+    alg: row.alg,
+    status: row.status === 'active' ? 'active' : 'retired',
+    createdAt: row.created_at,
+    retiredAt: row.retired_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+function principalFrom(payload: JwtPayload, issuer: string): Principal {
+  const sub = String(payload.sub);
+  const scope = typeof payload.scope === 'string' ? payload.scope : '';
+  const spaces = payload.memory_spaces;
+  const role = typeof payload.role === 'string' && ROLES.has(payload.role) ? (payload.role as Role) : null;
+  return Object.freeze({
+    kind: sub.startsWith('cli_') ? 'oauth_client' : 'user',
+    subject: sub,
+    organizationId: String(payload.org_id),
+    role,
+    scopes: scope === '' ? [] : scope.split(' '),
+    memorySpaces: Array.isArray(spaces) ? spaces.filter((s): s is string => typeof s === 'string') : '*',
+    credentialId: String(payload.jti),
+    ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
+    ...(sub.startsWith('usr_') ? { userId: sub } : {}),
+    expiresAt: Number(payload.exp) * 1000,
+    issuer,
+  });
+}
+
+/**
+ * Gatehouse's own access tokens (RFC 9068 JWTs): signing keys encrypted at rest, issuing with
+ * jose, verifying on the thin node:crypto path behind a verified-token cache, JWKS, rotation.
+ */
+export function createTokenService(deps: TokenServiceDeps): TokenService {
+  const { config, storage, clock, secrets, bus, audit } = deps;
+  const keyring = new Keyring(storage.db, secrets.keyEncryptionKey, clock);
+  const cache = new VerifiedTokenCache();
+  const algorithms: JwsAlgorithm[] = ['RS256', 'ES256', 'EdDSA', ...(config.allowHs256 ? (['HS256'] as const) : [])];
+  const retireAfterMs = (config.accessTokenTtl + config.clockSkew) * 1000;
+
+  bus.subscribe('signing_keys', () => {
+    cache.clear();
+    void keyring.reload().catch(() => {});
+  });
+
+  function newRow(alg: SigningAlgorithm, now: number): SigningKeyRow {
+    const key = generateKey(alg);
+    return {
+      kid: key.kid,
+      alg,
+      public_jwk: key.publicJwk === null ? null : JSON.stringify(key.publicJwk),
+      private_key_enc: sealPrivateKey(secrets.keyEncryptionKey, key.kid, key.privateBytes),
+      status: 'active',
+      created_at: now,
+      retired_at: null,
+      expires_at: null,
+    };
+  }
+
+  async function activeKey(): Promise<LoadedKey> {
+    const key = await keyring.active();
+    if (key) return key;
+    await keyring.reload();
+    const again = await keyring.active();
+    if (!again) throw new GatehouseError('internal_error', 'No active signing key');
+    return again;
+  }
+
+  async function resolve(kid: string | undefined): Promise<LoadedKey> {
+    const key = kid === undefined ? undefined : await keyring.forKid(kid);
+    if (!key) throw new GatehouseError('unknown_signing_key', 'Unable to find matching public key');
+    return key;
+  }
+
+  return {
+    issuer: config.issuer,
+
+    async ensureSigningKey() {
+      if (config.signingAlgorithm === 'HS256' && !config.allowHs256) {
+        throw new Error(
+          'signingAlgorithm HS256 needs allowHs256=true (GATEHOUSE_ALLOW_HS256): HS256 tokens cannot be verified through JWKS',
+        );
+      }
+      if (!(await keyring.active())) {
+        await insertActiveKey(storage.db, newRow(config.signingAlgorithm, clock.now()));
+        await keyring.reload();
+      }
+    },
+
+    async issueAccessToken(input: IssueAccessTokenInput) {
+      const key = await activeKey();
+      const now = clock.now();
+      const ttl = Math.min(input.ttlSeconds ?? config.accessTokenTtl, config.accessTokenTtl);
+      const iat = Math.floor(now / 1000);
+      const jti = randomToken(16);
+      const claims: Record<string, unknown> = {
+        client_id: input.clientId ?? 'gatehouse',
+        org_id: input.organizationId,
+        role: input.role,
+        scope: input.scopes.join(' '),
+        ...(input.sessionId !== undefined ? { sid: input.sessionId } : {}),
+        ...(input.memorySpaces !== undefined && input.memorySpaces !== '*' ? { memory_spaces: input.memorySpaces } : {}),
+      };
+      const token = await new SignJWT(claims)
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+        .setIssuer(config.issuer)
+        .setSubject(input.subject)
+        .setAudience(config.audience)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + ttl)
+        .setJti(jti)
+        .sign(key.signing);
+      return { token, jti, expiresAt: (iat + ttl) * 1000 };
+    },
+
+    async verify(token) {
+      const now = clock.now();
+      const cacheKey = VerifiedTokenCache.keyOf(token);
+      let principal = cache.get(cacheKey, now);
+      if (!principal) {
+        const { payload } = await verifyJwt(token, (h) => resolve(h.kid).then((k) => k.verifying), {
+          algorithms,
+          issuer: config.issuer,
+          audience: config.audience,
+          typ: 'at+jwt',
+          clockSkew: config.clockSkew,
+          now,
+          requiredClaims: ['sub', 'jti', 'iat', 'org_id'],
+        });
+        principal = principalFrom(payload, config.issuer);
+        cache.set(cacheKey, principal, (principal.expiresAt ?? now) + config.clockSkew * 1000);
+      }
+      if (principal.sessionId !== undefined && (await deps.isSessionRevoked(principal.sessionId))) {
+        throw new GatehouseError('token_revoked', 'Token has been revoked');
+      }
+      return principal;
+    },
+
+    async jwks() {
+      const keys = await keyring.usable();
+      return { keys: keys.flatMap((k) => (k.publicJwk ? [k.publicJwk] : [])) };
+    },
+
+    async rotateSigningKey() {
+      const now = clock.now();
+      const next = newRow(config.signingAlgorithm, now);
+      await rotateKeys(storage.db, next, now, now + retireAfterMs);
+      bus.publish('signing_keys', next.kid);
+      await keyring.reload();
+      audit.record({
+        action: 'signing_key.rotated',
+        outcome: 'success',
+        organizationId: null,
+        actor: { type: 'system', id: null },
+        target: { type: 'signing_key', id: next.kid },
+      });
+      return info(next);
+    },
+
+    async listSigningKeys() {
+      return (await listAllKeys(storage.db)).map(info);
+    },
+  };
+}

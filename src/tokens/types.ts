@@ -1,0 +1,48 @@
+import type { JSONWebKeySet } from 'jose';
+import type { Role } from '../identity/tables.ts';
+import type { AccessTokenVerifier } from '../pipeline/authenticate.ts';
+
+export interface IssueAccessTokenInput {
+  /** `usr_…` for users, `cli_…` for OAuth clients. */
+  readonly subject: string;
+  readonly organizationId: string;
+  readonly role: Role | null;
+  readonly scopes: readonly string[];
+  /** Login session the token belongs to; revoking the session stops the token. */
+  readonly sessionId?: string;
+  /** RFC 9068 `client_id`; `gatehouse` for first-party logins. */
+  readonly clientId?: string;
+  readonly memorySpaces?: readonly string[] | '*';
+  /** Overrides `accessTokenTtl` (seconds), never beyond it. */
+  readonly ttlSeconds?: number;
+}
+
+export interface IssuedAccessToken {
+  readonly token: string;
+  readonly jti: string;
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+}
+
+/** Public view of a signing key (no private material). */
+export interface SigningKeyInfo {
+  readonly kid: string;
+  readonly alg: string;
+  readonly status: 'active' | 'retired';
+  readonly createdAt: number;
+  readonly retiredAt: number | null;
+  /** When a retired key stops being published and accepted. */
+  readonly expiresAt: number | null;
+}
+
+/** Gatehouse's own JWTs: signing keys, issuing, verifying (with a verified-token cache), JWKS. */
+export interface TokenService extends AccessTokenVerifier {
+  /** Creates the first signing key when there is none. Idempotent; safe on many nodes. */
+  ensureSigningKey(): Promise<void>;
+  issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken>;
+  /** Public members only, active and not-yet-expired retired keys. */
+  jwks(): Promise<JSONWebKeySet>;
+  /** New active key; the previous one is retired but published until its tokens expire. */
+  rotateSigningKey(): Promise<SigningKeyInfo>;
+  listSigningKeys(): Promise<SigningKeyInfo[]>;
+}

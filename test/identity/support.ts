@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import type { TestApp } from '../support/app.ts';
+import { registerSecret } from '../support/secrets-watch.ts';
+
+export interface Registered {
+  orgId: string;
+  slug: string;
+  userId: string;
+  access: string;
+  refresh: string;
+  email: string;
+  password: string;
+}
+
+let n = 0;
+
+/** Registers a fresh organization with its owner through the HTTP API. */
+export async function registerOrg(t: TestApp, slug = `org-${++n}-${Math.random().toString(36).slice(2, 8)}`): Promise<Registered> {
+  const email = `owner-${slug}@example.com`;
+  const password = `pw-${slug}-correct-horse`;
+  registerSecret(password);
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/organizations/register',
+    payload: {
+      organization_name: `Org ${slug}`,
+      organization_slug: slug,
+      admin_email: email,
+      admin_name: 'Owner',
+      admin_password: password,
+    },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  const body = res.json();
+  registerSecret(body.tokens.access_token);
+  registerSecret(body.tokens.refresh_token);
+  return {
+    orgId: body.organization.id,
+    slug,
+    userId: body.user.id,
+    access: body.tokens.access_token,
+    refresh: body.tokens.refresh_token,
+    email,
+    password,
+  };
+}
+
+/** Logs in and answers the token response. */
+export async function login(t: TestApp, email: string, password: string, organization?: string) {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/auth/login',
+    payload: { email, password, ...(organization ? { organization } : {}) },
+  });
+  if (res.statusCode === 200) {
+    registerSecret(res.json().access_token);
+    registerSecret(res.json().refresh_token);
+  }
+  return res;
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** The problem body without its per-request id. */
+export function problem(body: string): Record<string, unknown> {
+  const { request_id: _, ...rest } = JSON.parse(body) as Record<string, unknown>;
+  return rest;
+}
