@@ -28,6 +28,8 @@ export interface AuditLog {
   record(event: AuditEventInput): void;
   /** Resolves when every recorded event is durably written. */
   flush(): Promise<void>;
+  /** Stops background work (batch timer, retention) and writes what is left; call before closing storage. */
+  close?(): Promise<void>;
 }
 
 /** An audit log that keeps nothing (tools and tests that do not look at events). */

@@ -9,7 +9,7 @@ import { ManualClock } from '../../src/lib/clock.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { type BackendName, openTestStorage } from './backends.ts';
-import { recordLogLine } from './secrets-watch.ts';
+import { recordLogLine, recordStoredAuditEvents } from './secrets-watch.ts';
 
 /** Fixed test secrets (32 bytes each, base64url). */
 export const TEST_SECRETS = {
@@ -40,7 +40,7 @@ export async function createTestApp(
   const config = loadConfig({
     env: {},
     file: undefined,
-    overrides: { dataDir, logLevel: 'info', publicUrl: 'http://gatehouse.test', ...overrides },
+    overrides: { dataDir, logLevel: 'info', publicUrl: 'http://gatehouse.test', rateLimitEnabled: false, ...overrides },
   });
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -70,6 +70,9 @@ export async function createTestApp(
     logs,
     async close() {
       await app.close();
+      // Every event this app stored goes to the suite-wide secret scan (test/scan/secrets.scan.ts).
+      await services.audit.flush();
+      await recordStoredAuditEvents(services.storage.db);
       await services.close();
       await dispose();
       rmSync(dataDir, { recursive: true, force: true });
