@@ -26,25 +26,32 @@ export async function touchSession(db: Db, id: string, now: number): Promise<voi
   await db.updateTable('sessions').set({ last_used_at: now }).where('id', '=', id).execute();
 }
 
-/** Revokes sessions not yet revoked; returns the ids it revoked. */
+/** Revokes sessions not yet revoked; returns the ones this call revoked. */
 export async function revokeSessions(
   db: Db,
   where: { id?: string; userId?: string; organizationId?: string; except?: string },
   reason: string,
   now: number,
-): Promise<string[]> {
-  let q = db.selectFrom('sessions').select('id').where('revoked_at', 'is', null);
+): Promise<Pick<SessionRow, 'id' | 'user_id' | 'organization_id'>[]> {
+  let q = db.selectFrom('sessions').select(['id', 'user_id', 'organization_id']).where('revoked_at', 'is', null);
   if (where.id !== undefined) q = q.where('id', '=', where.id);
   if (where.userId !== undefined) q = q.where('user_id', '=', where.userId);
   if (where.organizationId !== undefined) q = q.where('organization_id', '=', where.organizationId);
   if (where.except !== undefined) q = q.where('id', '!=', where.except);
-  const ids = (await q.execute()).map((r) => r.id);
-  if (ids.length === 0) return [];
-  await db
+  const candidates = await q.execute();
+  if (candidates.length === 0) return [];
+  // Only the rows this UPDATE changed count as revoked here (a concurrent revoke wins the others).
+  const changed = await db
     .updateTable('sessions')
     .set({ revoked_at: now, revoked_reason: reason })
-    .where('id', 'in', ids)
+    .where(
+      'id',
+      'in',
+      candidates.map((r) => r.id),
+    )
     .where('revoked_at', 'is', null)
+    .returning('id')
     .execute();
-  return ids;
+  const won = new Set(changed.map((r) => r.id));
+  return candidates.filter((r) => won.has(r.id));
 }

@@ -15,7 +15,7 @@ import {
   revokeSessions,
   touchSession,
 } from './session-repository.ts';
-import type { RevokeReason, SessionService, StartSessionInput, TokenResponse } from './session-types.ts';
+import type { RevokedBy, RevokeReason, SessionService, StartSessionInput, TokenResponse } from './session-types.ts';
 
 export interface SessionServiceDeps extends CoreDeps {
   readonly tokens: TokenService;
@@ -52,16 +52,35 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     return {
       access_token: access.token,
       token_type: 'Bearer',
-      expires_in: Math.round((access.expiresAt - now) / 1000),
+      // `exp` is whole seconds: round up so a 900 s token says 900, not 899.
+      expires_in: Math.max(0, Math.min(config.accessTokenTtl, Math.ceil((access.expiresAt - now) / 1000))),
       expires_at: new Date(access.expiresAt).toISOString(),
       refresh_token: refresh,
       scope: scopes.join(' '),
     };
   }
 
-  async function revoke(sessionId: string, reason: RevokeReason): Promise<void> {
-    const ids = await revokeSessions(db, { id: sessionId }, reason, clock.now());
-    for (const id of ids) bus.publish('session', id);
+  /** Revokes matching sessions, stops their access tokens on every node, and audits each one. */
+  async function revokeWhere(where: Parameters<typeof revokeSessions>[1], reason: RevokeReason, by?: RevokedBy): Promise<number> {
+    const revoked = await revokeSessions(db, where, reason, clock.now());
+    for (const s of revoked) {
+      bus.publish('session', s.id);
+      audit.record({
+        action: 'token.revoked',
+        outcome: 'success',
+        organizationId: s.organization_id,
+        actor: by?.actor ?? { type: 'system', id: null },
+        target: { type: 'session', id: s.id },
+        ip: by?.ip ?? null,
+        requestId: by?.requestId ?? null,
+        details: { reason, kind: 'refresh_token_family', user_id: s.user_id },
+      });
+    }
+    return revoked.length;
+  }
+
+  async function revoke(sessionId: string, reason: RevokeReason, by?: RevokedBy): Promise<void> {
+    await revokeWhere({ id: sessionId }, reason, by);
   }
 
   return {
@@ -136,10 +155,13 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
 
     revoke,
 
-    async revokeAllForUser(userId, reason, except) {
-      const ids = await revokeSessions(db, { userId, ...(except !== undefined ? { except } : {}) }, reason, clock.now());
-      for (const id of ids) bus.publish('session', id);
-      return ids.length;
+    revokeAllForUser(userId, reason, opts = {}) {
+      const { except, organizationId, by } = opts;
+      return revokeWhere(
+        { userId, ...(except !== undefined ? { except } : {}), ...(organizationId !== undefined ? { organizationId } : {}) },
+        reason,
+        by,
+      );
     },
 
     async isRevoked(sessionId) {

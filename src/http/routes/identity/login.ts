@@ -4,6 +4,7 @@ import { GatehouseError } from '../../../errors/index.ts';
 import { membershipsOfUser } from '../../../identity/memberships.ts';
 import { normalizeEmail, normalizeUsername } from '../../../identity/normalize.ts';
 import { findUserByIdentifier } from '../../../identity/users.ts';
+import type { Services } from '../../../services.ts';
 import { clientOf } from './context.ts';
 import { email, tokenSchema } from './schemas.ts';
 
@@ -53,7 +54,12 @@ export default async function loginRoute(app: FastifyInstance): Promise<void> {
       const account = e !== undefined ? normalizeEmail(e) : normalizeUsername(u ?? '');
       const client = clientOf(request);
       const keys = { account, ip: client.ip };
-      await services.limits.guard.assertAllowed('login', keys);
+      try {
+        await services.limits.guard.assertAllowed('login', keys);
+      } catch (err) {
+        if (err instanceof GatehouseError && err.error === 'too_many_attempts') recordLocked(services, e, u, client, String(request.id));
+        throw err;
+      }
       const user = await findUserByIdentifier(services.storage.db, e !== undefined ? { email: e } : { username: u ?? '' });
       const passwordOk = await verifyPassword(user?.password_hash, password);
       const memberships = user && passwordOk ? await membershipsOfUser(services.storage.db, user.id) : [];
@@ -93,5 +99,35 @@ export default async function loginRoute(app: FastifyInstance): Promise<void> {
       });
       return tokens;
     },
+  );
+}
+
+/**
+ * `auth.login.locked`: the brute-force guard refused a login. The account's user id (when there
+ * is one) is looked up off the request's path, so a locked answer takes the same time whether or
+ * not the account exists. Never the identifier itself, never the password.
+ */
+function recordLocked(
+  services: Services,
+  email: string | undefined,
+  username: string | undefined,
+  client: { ip: string; userAgent: string | null },
+  requestId: string,
+): void {
+  const record = (userId: string | null) =>
+    services.audit.record({
+      action: 'auth.login.locked',
+      outcome: 'denied',
+      organizationId: null,
+      actor: { type: 'anonymous', id: null },
+      target: userId !== null ? { type: 'user', id: userId } : null,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      requestId,
+      details: { reason: 'too_many_attempts' },
+    });
+  findUserByIdentifier(services.storage.db, email !== undefined ? { email } : { username: username ?? '' }).then(
+    (user) => record(user?.id ?? null),
+    () => record(null),
   );
 }

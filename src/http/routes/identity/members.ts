@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatehouseError } from '../../../errors/index.ts';
 import { addMembership, countOwners, findMembership, listMembers, removeMembership, setRole } from '../../../identity/memberships.ts';
 import type { Role } from '../../../identity/tables.ts';
@@ -37,22 +37,25 @@ function assertMayTouchOwner(principal: Principal, ...roles: Role[]): void {
   }
 }
 
-function audit(
-  services: Services,
-  orgId: string,
-  principal: Principal,
-  action: string,
-  userId: string,
-  ip: string,
-  details: Record<string, string>,
-) {
+/** What an audit event needs from the request: the caller, its address and the request id. */
+interface Caller {
+  readonly principal: Principal;
+  readonly ip: string;
+  readonly requestId: string;
+}
+
+const callerOf = (principal: Principal, request: FastifyRequest): Caller => ({ principal, ip: request.ip, requestId: String(request.id) });
+
+/** `membership.added`, `membership.role_changed`, `membership.removed`: target is the member's user id. */
+function audit(services: Services, orgId: string, caller: Caller, action: string, userId: string, details: Record<string, string>) {
   services.audit.record({
     action,
     outcome: 'success',
     organizationId: orgId,
-    actor: actorOf(principal),
+    actor: actorOf(caller.principal),
     target: { type: 'user', id: userId },
-    ip,
+    ip: caller.ip,
+    requestId: caller.requestId,
     details,
   });
 }
@@ -112,7 +115,7 @@ export default async function memberRoutes(app: FastifyInstance): Promise<void> 
       const user = await findUserByIdentifier(db, { email: request.body.email });
       if (!user) throw new GatehouseError('not_found', 'No user with this email; send an invitation instead');
       const m = await addMembership(db, org.id, user.id, request.body.role, services.clock.now());
-      audit(services, org.id, principal, 'membership.added', user.id, request.ip, { role: m.role });
+      audit(services, org.id, callerOf(principal, request), 'membership.added', user.id, { role: m.role });
       reply.code(201);
       return {
         id: user.id,
@@ -148,8 +151,9 @@ export default async function memberRoutes(app: FastifyInstance): Promise<void> 
         await setRole(trx, org.id, target.user_id, request.body.role, services.clock.now());
       });
       if (request.body.role !== target.role) {
-        await revokeMemberSessions(services, org.id, target.user_id);
-        audit(services, org.id, principal, 'membership.role_changed', target.user_id, request.ip, {
+        const caller = callerOf(principal, request);
+        await revokeMemberSessions(services, org.id, target.user_id, caller);
+        audit(services, org.id, caller, 'membership.role_changed', target.user_id, {
           from: target.role,
           to: request.body.role,
         });
@@ -178,21 +182,18 @@ export default async function memberRoutes(app: FastifyInstance): Promise<void> 
         if (target.role === 'owner' && (await countOwners(trx, org.id)) <= 1) throw new GatehouseError('last_owner');
         await removeMembership(trx, org.id, target.user_id);
       });
-      await revokeMemberSessions(services, org.id, target.user_id);
-      audit(services, org.id, principal, 'membership.removed', target.user_id, request.ip, { role: target.role });
+      const caller = callerOf(principal, request);
+      await revokeMemberSessions(services, org.id, target.user_id, caller);
+      audit(services, org.id, caller, 'membership.removed', target.user_id, { role: target.role });
       reply.code(204);
     },
   );
 }
 
 /** A role change or removal ends the member's sessions in that organization (their tokens carry the old role). */
-async function revokeMemberSessions(services: Services, organizationId: string, userId: string): Promise<void> {
-  const sessions = await services.storage.db
-    .selectFrom('sessions')
-    .select('id')
-    .where('user_id', '=', userId)
-    .where('organization_id', '=', organizationId)
-    .where('revoked_at', 'is', null)
-    .execute();
-  for (const s of sessions) await services.sessions.revoke(s.id, 'membership_removed');
+async function revokeMemberSessions(services: Services, organizationId: string, userId: string, caller: Caller): Promise<void> {
+  await services.sessions.revokeAllForUser(userId, 'membership_removed', {
+    organizationId,
+    by: { actor: actorOf(caller.principal), ip: caller.ip, requestId: caller.requestId },
+  });
 }

@@ -54,7 +54,8 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
       if (sessionId !== undefined) {
         const session = await services.storage.db.selectFrom('sessions').select(['user_id']).where('id', '=', sessionId).executeTakeFirst();
         if (session && session.user_id === principal.userId) {
-          await services.sessions.revoke(sessionId, 'logout');
+          const by = { actor: { type: 'user', id: principal.subject } as const, ip: request.ip, requestId: String(request.id) };
+          await services.sessions.revoke(sessionId, 'logout', by);
           services.audit.record({
             action: 'auth.logout',
             outcome: 'success',
@@ -152,7 +153,10 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
       }
       await services.limits.guard.recordSuccess('password_change', keys);
       await setPasswordHash(services.storage.db, user.id, await hashPassword(new_password), services.clock.now());
-      const revoked = await services.sessions.revokeAllForUser(user.id, 'password_changed', principal.sessionId);
+      const revoked = await services.sessions.revokeAllForUser(user.id, 'password_changed', {
+        ...(principal.sessionId !== undefined ? { except: principal.sessionId } : {}),
+        by: { actor: { type: 'user', id: user.id }, ip: request.ip, requestId: String(request.id) },
+      });
       services.audit.record({
         action: 'auth.password.changed',
         outcome: 'success',
