@@ -32,7 +32,15 @@ export async function findMemorySpace(db: Db, organizationId: string, idOrName: 
     .executeTakeFirst();
 }
 
-export async function listMemorySpaces(db: Db, organizationId: string, limit: number, cursor?: string): Promise<MemorySpaceRow[]> {
+/** A page of the organization's spaces; `only` restricts it to these names (a bound credential sees its own). */
+export async function listMemorySpaces(
+  db: Db,
+  organizationId: string,
+  limit: number,
+  cursor?: string,
+  only?: readonly string[],
+): Promise<MemorySpaceRow[]> {
+  if (only !== undefined && only.length === 0) return [];
   let q = db
     .selectFrom('memory_spaces')
     .selectAll()
@@ -40,6 +48,7 @@ export async function listMemorySpaces(db: Db, organizationId: string, limit: nu
     .orderBy('id')
     .limit(limit + 1);
   if (cursor !== undefined) q = q.where('id', '>', cursor);
+  if (only !== undefined) q = q.where('name', 'in', [...only]);
   return q.execute();
 }
 

@@ -24,6 +24,8 @@ for (const backend of BACKENDS) {
     let b: Registered;
     let keyId = '';
     let narrowKey = '';
+    /** Every scope, but only memory space `tenant_b` of alpha. */
+    let boundKey = '';
     const ids: Record<string, string> = {};
 
     before(async () => {
@@ -53,6 +55,21 @@ for (const backend of BACKENDS) {
         payload: { name: 'tenant_a' },
       });
       ids.space = s.json().id;
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/organizations/alpha/memory-spaces',
+        headers: bearer(a.access),
+        payload: { name: 'tenant_b' },
+      });
+      const bound = await t.app.inject({
+        method: 'POST',
+        url: '/v1/api-keys',
+        headers: bearer(a.access),
+        payload: { name: 'bound', scopes: ['*'], memory_spaces: ['tenant_b'] },
+      });
+      assert.equal(bound.statusCode, 201, bound.body);
+      boundKey = bound.json().key;
+      registerSecret(boundKey);
       const inv = await t.app.inject({
         method: 'POST',
         url: '/v1/organizations/alpha/invitations',
@@ -151,6 +168,55 @@ for (const backend of BACKENDS) {
         assert.equal(res.statusCode, 403, `${method} ${url}: ${res.body.slice(0, 120)}`);
         assert.match(String(res.headers['www-authenticate']), /error="insufficient_scope", error_description="[^"]+", scope="/);
       });
+    });
+
+    test('a space outside the credential: 403 memory_space_forbidden on every route that names a space', async () => {
+      let checked = 0;
+      await each(async (method, url, route) => {
+        if (!route.includes(':space')) return;
+        checked++;
+        // tenant_a exists in alpha; the key may act in tenant_b only.
+        const res = await send(method, url, { 'x-api-key': boundKey });
+        if (res.statusCode === 400 && res.json().error === 'validation_failed' && method !== 'GET' && method !== 'DELETE') {
+          const named = await t.app.inject({
+            method: method as 'PATCH',
+            url,
+            headers: { 'x-api-key': boundKey },
+            payload: { description: 'x' },
+          });
+          assert.equal(named.statusCode, 403, `${method} ${url}: ${named.body.slice(0, 160)}`);
+          return;
+        }
+        assert.equal(res.statusCode, 403, `${method} ${url}: ${res.body.slice(0, 160)}`);
+        assert.equal(res.json().error, 'memory_space_forbidden');
+      });
+      assert.ok(checked >= 3, `only ${checked} routes name a memory space`);
+      // The key's own space works, and listing shows only the spaces the key is bound to.
+      const own = await t.app.inject({
+        method: 'GET',
+        url: '/v1/organizations/alpha/memory-spaces/tenant_b',
+        headers: { 'x-api-key': boundKey },
+      });
+      assert.equal(own.statusCode, 200);
+      const list = await t.app.inject({ method: 'GET', url: '/v1/organizations/alpha/memory-spaces', headers: { 'x-api-key': boundKey } });
+      assert.deepEqual(
+        list.json().data.map((x: { name: string }) => x.name),
+        ['tenant_b'],
+      );
+      // The decision API: a space named in the body or the header.
+      for (const req of [
+        { payload: { memory_space: 'tenant_a' }, headers: { 'x-api-key': boundKey } },
+        { payload: {}, headers: { 'x-api-key': boundKey, 'x-memory-space': 'tenant_a' } },
+      ]) {
+        const res = await t.app.inject({ method: 'POST', url: '/v1/auth/check', ...req });
+        assert.equal(res.statusCode, 403, res.body);
+        assert.equal(res.json().error, 'memory_space_forbidden');
+      }
+      // Nothing changed: both spaces still exist under their names.
+      for (const name of ['tenant_a', 'tenant_b']) {
+        const res = await t.app.inject({ method: 'GET', url: `/v1/organizations/alpha/memory-spaces/${name}`, headers: bearer(a.access) });
+        assert.equal(res.json().name, name);
+      }
     });
 
     test('expired and revoked tokens: 401 token_expired / token_revoked everywhere', async () => {

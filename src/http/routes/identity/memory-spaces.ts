@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { assertMemorySpace } from '../../../authorization/index.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import {
   createMemorySpace,
@@ -34,6 +35,8 @@ export default async function memorySpaceRoutes(app: FastifyInstance): Promise<v
     const ctx = await organizationFor(request, { scopes, ...(scopes.includes('spaces:write') ? { minimumRole: 'admin' as const } : {}) });
     const found = await findMemorySpace(db, ctx.org.id, request.params.space);
     if (!found) throw new GatehouseError('not_found', 'Memory space not found');
+    // The path names the space: one outside the credential's set is a 403.
+    assertMemorySpace(ctx.principal, found.name);
     return { ...ctx, space: found };
   }
 
@@ -55,8 +58,9 @@ export default async function memorySpaceRoutes(app: FastifyInstance): Promise<v
       },
     },
     async (request) => {
-      const { org } = await organizationFor(request, { scopes: ['spaces:read'] });
-      const rows = await listMemorySpaces(db, org.id, request.query.limit, checkCursor(request.query.cursor));
+      const { org, principal } = await organizationFor(request, { scopes: ['spaces:read'] });
+      const only = principal.memorySpaces === '*' ? undefined : principal.memorySpaces;
+      const rows = await listMemorySpaces(db, org.id, request.query.limit, checkCursor(request.query.cursor), only);
       const result = page(rows, request.query.limit);
       return { data: result.data.map(renderMemorySpace), next_cursor: result.next_cursor };
     },
@@ -84,6 +88,7 @@ export default async function memorySpaceRoutes(app: FastifyInstance): Promise<v
         actor: actorOf(principal),
         target: { type: 'memory_space', id: created.id },
         ip: request.ip,
+        requestId: String(request.id),
       });
       reply.code(201);
       return renderMemorySpace(created);
@@ -136,6 +141,7 @@ export default async function memorySpaceRoutes(app: FastifyInstance): Promise<v
         actor: actorOf(principal),
         target: { type: 'memory_space', id: s.id },
         ip: request.ip,
+        requestId: String(request.id),
       });
       reply.code(204);
     },
