@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import { assertPasswordAcceptable } from '../credentials/passwords.ts';
 import { GatehouseError } from '../errors/index.ts';
-import { normalizeEmail } from '../identity/normalize.ts';
+import { EMAIL_PATTERN, normalizeEmail, SLUG_PATTERN } from '../identity/normalize.ts';
 import { countUsers } from '../identity/organizations.ts';
 import { registerOrganization } from '../identity/register.ts';
 import { CliError, output, withServices } from './context.ts';
 import { promptSecret, readStdin } from './prompt.ts';
 
-const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
+/** The same rules as the HTTP API's schemas. */
+const SLUG = new RegExp(SLUG_PATTERN, 'u');
+const EMAIL = new RegExp(EMAIL_PATTERN, 'u');
 
 function slugOf(name: string): string {
   return name
@@ -41,7 +42,7 @@ export function registerInit(program: Command): void {
       const slug = opts.slug ?? slugOf(opts.org);
       if (!SLUG.test(slug))
         throw new CliError(`invalid slug "${slug}": 2-63 of a-z, 0-9 and -, starting with a letter or digit (use --slug)`);
-      if (!EMAIL.test(opts.email)) throw new CliError(`invalid email "${opts.email}"`);
+      if (!EMAIL.test(opts.email)) throw new CliError(`invalid email ${JSON.stringify(opts.email)}`);
       const password = opts.passwordStdin ? await readStdin() : await promptSecret('Password for the owner: ');
       try {
         assertPasswordAcceptable(password);

@@ -8,7 +8,8 @@ export function normalizeUsername(username: string): string {
   return username.trim().normalize('NFKC').toLowerCase();
 }
 
-export const EMAIL_PATTERN = '^[^\\s@]{1,64}@[^\\s@]{1,255}$';
+/** Local part and domain: no whitespace, no second `@`, no control characters (NUL, DEL, C0/C1). */
+export const EMAIL_PATTERN = '^[^\\s@\\u0000-\\u001f\\u007f-\\u009f]{1,64}@[^\\s@\\u0000-\\u001f\\u007f-\\u009f]{1,255}$';
 export const USERNAME_PATTERN = '^[A-Za-z0-9_.-]{3,32}$';
 export const SLUG_PATTERN = '^[a-z0-9][a-z0-9-]{1,62}$';
 export const SPACE_NAME_PATTERN = '^[A-Za-z0-9_.:-]{1,64}$';

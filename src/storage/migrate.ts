@@ -24,14 +24,17 @@ export async function migrateToLatest(storage: Storage): Promise<string[]> {
   const migrator = new Migrator({
     db: storage.db,
     provider: new FolderProvider(),
+    // Migrations are independent tables; a database that ran 0006 before 0005 existed (or a
+    // branch merged later) applies the missing one instead of refusing to start.
+    allowUnorderedMigrations: true,
     ...(storage.schema ? { migrationTableSchema: storage.schema } : {}),
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String((result.error as Error).message ?? result.error)}`, {
-      cause: result.error,
-    });
+    const reason = result.error instanceof Error ? result.error.message : String(result.error);
+    const what = failed ? `migration ${failed.migrationName} failed` : 'migrations could not run';
+    throw new Error(`${what}: ${reason}`, { cause: result.error });
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
