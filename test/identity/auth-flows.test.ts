@@ -75,12 +75,54 @@ for (const backend of BACKENDS) {
         [{ ...base, admin_password: 'short' }, 'validation_failed'],
         [{ ...base, organization_slug: 'Bad Slug!' }, 'validation_failed'],
         [{ ...base, admin_password: 'x'.repeat(1_000_000) }, 'validation_failed'],
+        [{ ...base, admin_email: 'z\u0000x@example.com' }, 'validation_failed'],
+        [{ ...base, admin_email: 'z\u0085x@example.com' }, 'validation_failed'],
+        [{ ...base, admin_email: ' z@example.com' }, 'validation_failed'],
+        [{ ...base, admin_email: 'z@x@example.com' }, 'validation_failed'],
+        [{ ...base, organization_name: ['Z'] }, 'validation_failed'],
+        [[base], 'validation_failed'],
+        [null, 'validation_failed'],
       ];
+      const count = async (table: 'users' | 'organizations' | 'sessions') =>
+        Number(
+          (
+            await t.services.storage.db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const before = [await count('users'), await count('organizations'), await count('sessions')];
       for (const [payload, error] of cases) {
-        const res = await t.app.inject({ method: 'POST', url: '/v1/organizations/register', payload: payload as object });
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/v1/organizations/register',
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify(payload),
+        });
         assert.equal(res.statusCode, 400, JSON.stringify(payload).slice(0, 80));
         assert.equal(res.json().error, error);
+        assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
       }
+      // Unicode is fine once it is a real address; the same address in capitals and full-width letters is the same user.
+      const uni = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/register',
+        payload: { email: 'Ωmega@exämple.com', password: 'long enough pw' },
+      });
+      assert.equal(uni.statusCode, 201, uni.body);
+      registerSecret(uni.json().tokens.access_token);
+      registerSecret(uni.json().tokens.refresh_token);
+      const wide = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/register',
+        payload: { email: 'ΩＭＥＧＡ@EXÄMPLE.COM', password: 'long enough pw' },
+      });
+      assert.equal(wide.statusCode, 409, wide.body);
+      assert.deepEqual(
+        [await count('users'), await count('organizations'), await count('sessions')],
+        [(before[0] ?? 0) + 1, (before[1] ?? 0) + 1, (before[2] ?? 0) + 1],
+      );
       const json = await t.app.inject({
         method: 'POST',
         url: '/v1/auth/login',
