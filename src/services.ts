@@ -10,6 +10,7 @@ import { createExternalVerifier } from './external/verifier.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { loadServerSecrets, type ServerSecrets } from './lib/server-secrets.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { developmentPrincipal } from './pipeline/development.ts';
 import { type Authenticator, createAuthenticator } from './pipeline/index.ts';
 import { createLimits, type Limits } from './ratelimit/setup.ts';
@@ -24,6 +25,7 @@ export interface Services extends CoreDeps {
   readonly apiKeys: ApiKeyService;
   readonly limits: Limits;
   readonly authenticator: Authenticator;
+  readonly metrics: Metrics;
   /** Flushes and closes everything; idempotent. */
   close(): Promise<void>;
 }
@@ -60,7 +62,8 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   }
   const bus = config.redisUrl ? createRedisBus(config.redisUrl, log) : createLocalBus();
   const base = { config, storage, clock, log, secrets, bus };
-  const audit: AuditLog = opts.audit === false ? noopAuditLog : createAuditLog(base);
+  const metrics = createMetrics();
+  const audit = counted(opts.audit === false ? noopAuditLog : createAuditLog(base), metrics);
   const core: CoreDeps = { ...base, audit };
 
   let sessions: SessionService | undefined;
@@ -68,6 +71,9 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   sessions = createSessionService({ ...core, tokens });
   const apiKeys = createApiKeyService(core);
   const limits = createLimits(core);
+  limits.limiter.onDecision = (d) => {
+    if (!d.allowed) metrics.rateLimitRejections.inc({ layer: d.layer });
+  };
   const mode = config.disableAuth ? 'disabled' : config.authMode;
   const external = createExternalVerifier(core);
   const devPrincipal = mode === 'disabled' ? await developmentPrincipal(storage.db, clock.now()) : undefined;
@@ -79,6 +85,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     ...(devPrincipal ? { developmentPrincipal: () => devPrincipal } : {}),
   });
   await tokens.ensureSigningKey();
+  await limits.ready();
 
   let closed = false;
   return {
@@ -88,6 +95,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     apiKeys,
     limits,
     authenticator,
+    metrics,
     async close() {
       if (closed) return;
       closed = true;
@@ -98,5 +106,16 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
       await audit.flush();
       await storage.close();
     },
+  };
+}
+
+/** Counts every recorded audit event for `/metrics`. */
+function counted(audit: AuditLog, metrics: Metrics): AuditLog {
+  return {
+    record(event) {
+      metrics.auditEvents.inc({ outcome: event.outcome });
+      audit.record(event);
+    },
+    flush: () => audit.flush(),
   };
 }

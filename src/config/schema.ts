@@ -4,6 +4,7 @@ import { authOptions } from './options/auth.ts';
 import { externalOptions } from './options/external.ts';
 import { keysOptions } from './options/keys.ts';
 import { limitsOptions } from './options/limits.ts';
+import { metricsOptions } from './options/metrics.ts';
 import { serverOptions } from './options/server.ts';
 import { storageOptions } from './options/storage.ts';
 import { tokenOptions } from './options/tokens.ts';
@@ -20,6 +21,7 @@ export const configSchema = {
   ...externalOptions,
   ...keysOptions,
   ...limitsOptions,
+  ...metricsOptions,
   ...auditOptions,
 } as const satisfies Record<string, Option<unknown>>;
 

@@ -9,6 +9,7 @@ import { SafeLogController } from './log-controller.ts';
 import { notFoundError, trackRoutes } from './not-found.ts';
 import { openApiDocument } from './openapi.ts';
 import { collectProtectedRoutes } from './protected-routes.ts';
+import { limitAnonymous } from './rate-limit.ts';
 import { registerRoutes } from './routes/index.ts';
 import './types.ts';
 import { GatehouseError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors/index.ts';
@@ -58,6 +59,7 @@ export async function buildApp(services: Services, extra?: (app: FastifyInstance
     reply.header('x-request-id', String(request.id));
     reply.header('cache-control', 'no-store');
   });
+  app.addHook('onRequest', limitAnonymous);
 
   // A POST without a body is an empty object: optional-body routes (logout, check) validate it.
   app.addHook('preValidation', async (request) => {

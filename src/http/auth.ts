@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import { authorize, type Requirement } from '../authorization/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Principal } from '../pipeline/principal.ts';
+import { limitPrincipal } from './rate-limit.ts';
 
 /** The request's query string, without `?`. */
 function rawQuery(url: string): string {
@@ -10,22 +11,40 @@ function rawQuery(url: string): string {
 }
 
 /**
- * preHandler that runs the pipeline (extract → verify → Principal) and then the route's
- * requirement. Routes read `request.principal` afterwards.
+ * preHandler that runs the pipeline: extract → verify → Principal → rate-limit → authorize.
+ * Routes read `request.principal` afterwards. The limit is counted before authorization, so a
+ * caller cannot probe for scopes it lacks at an unlimited rate.
  *
  * @example
  * app.get('/v1/auth/me', { preHandler: requireAuth() }, handler)
  */
 export function requireAuth(need: Omit<Requirement, 'organizationId' | 'memorySpace'> = {}): preHandlerAsyncHookHandler {
-  return async function authenticate(request: FastifyRequest, _reply: FastifyReply) {
-    const principal = await request.server.services.authenticator.authenticate({
-      headers: request.headers,
-      rawHeaders: request.raw.rawHeaders,
-      query: rawQuery(request.url),
-      ip: request.ip,
-    });
+  return async function authenticate(request: FastifyRequest, reply: FastifyReply) {
+    const { authenticator, metrics } = request.server.services;
+    const started = process.hrtime.bigint();
+    let principal: Principal;
+    try {
+      principal = await authenticator.authenticate({
+        headers: request.headers,
+        rawHeaders: request.raw.rawHeaders,
+        query: rawQuery(request.url),
+        ip: request.ip,
+      });
+    } catch (err) {
+      const outcome = err instanceof GatehouseError ? err.error : 'error';
+      metrics.authDecisions.inc({ kind: outcome === 'credentials_missing' ? 'none' : 'unverified', outcome });
+      throw err;
+    }
+    metrics.verifyDuration.observe({ kind: principal.kind }, Number(process.hrtime.bigint() - started) / 1e9);
     request.principal = principal;
-    authorize(principal, need);
+    await limitPrincipal(request, reply, principal);
+    try {
+      authorize(principal, need);
+    } catch (err) {
+      metrics.authDecisions.inc({ kind: principal.kind, outcome: err instanceof GatehouseError ? err.error : 'error' });
+      throw err;
+    }
+    metrics.authDecisions.inc({ kind: principal.kind, outcome: 'allowed' });
   };
 }
 

@@ -59,6 +59,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: u
   if (problem.status >= 500) {
     request.log.error({ err: problem.cause ?? err, code: problem.code }, 'request failed');
   }
+  if (problem.status === 403 && request.principal) auditDenied(request, problem);
   const challenge = bearerChallenge(problem, realm);
   if (challenge !== undefined && request.routeOptions.config?.protected !== false) reply.header('www-authenticate', challenge);
   if (problem.extras.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(problem.extras.retryAfter))));
@@ -67,4 +68,26 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: u
     .code(problem.status)
     .type(PROBLEM_CONTENT_TYPE)
     .send(toProblem(problem, String(request.id)));
+}
+
+/** A principal was refused an operation: one `permission.denied` event (route pattern, code, scope). */
+function auditDenied(request: FastifyRequest, problem: GatehouseError): void {
+  const p = request.principal;
+  if (!p) return;
+  const ua = request.headers['user-agent'];
+  request.server.services.audit.record({
+    action: 'permission.denied',
+    outcome: 'denied',
+    organizationId: p.organizationId,
+    actor: { type: p.kind === 'api_key' ? 'api_key' : p.kind, id: p.subject },
+    target: { type: 'route', id: `${request.method} ${request.routeOptions.url ?? '?'}` },
+    ip: request.ip,
+    userAgent: typeof ua === 'string' ? ua.slice(0, 256) : null,
+    requestId: String(request.id),
+    details: {
+      code: problem.code,
+      reason: problem.error,
+      ...(problem.extras.scope !== undefined ? { required_scope: problem.extras.scope } : {}),
+    },
+  });
 }

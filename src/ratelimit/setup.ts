@@ -1,12 +1,29 @@
 import type { CoreDeps } from '../deps.ts';
-import { type AttemptGuard, openAttemptGuard } from './attempt-guard.ts';
+import type { AttemptGuard } from './attempt-guard.ts';
+import { createAttemptGuard } from './guard.ts';
+import { createRateLimiter, type RateLimiter } from './limiter.ts';
+import { LimitsRedis } from './redis.ts';
 
+/** Rate limits and brute-force protection, sharing one Redis connection when `redisUrl` is set. */
 export interface Limits {
   readonly guard: AttemptGuard;
+  readonly limiter: RateLimiter;
+  /** Resolves once Redis is connected (or gave up for now); immediately without Redis. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Placeholder until the rate-limit module lands. */
-export function createLimits(_deps: CoreDeps): Limits {
-  return { guard: openAttemptGuard, close: async () => {} };
+export function createLimits(deps: CoreDeps): Limits {
+  const redis = deps.config.redisUrl ? new LimitsRedis(deps.config.redisUrl, deps.log) : undefined;
+  const withRedis = redis ? { redis } : {};
+  const limiter = createRateLimiter({ ...deps, ...withRedis });
+  return {
+    guard: createAttemptGuard({ ...deps, ...withRedis }),
+    limiter,
+    ready: async () => redis?.waitReady(),
+    async close() {
+      await limiter.close();
+      redis?.close();
+    },
+  };
 }

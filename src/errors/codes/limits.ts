@@ -1,6 +1,6 @@
 import type { ErrorSpec } from '../spec.ts';
 
-/** Rate limits and brute-force protection (ERR-7xxx). */
+/** Rate limits, brute-force protection and operational endpoints (ERR-7xxx). */
 export const limitErrors = {
   rate_limited: {
     code: 'ERR-7001',
@@ -20,5 +20,12 @@ export const limitErrors = {
     title: 'Rate limiter unavailable',
     description: 'The shared rate-limit store is down and this layer is configured to fail closed.',
     oauth: 'temporarily_unavailable',
+  },
+  metrics_forbidden: {
+    code: 'ERR-7004',
+    status: 403,
+    title: 'Metrics not available to this caller',
+    description:
+      '`GET /metrics` needs the configured metrics token as a Bearer credential, or, when none is configured, a request from loopback.',
   },
 } as const satisfies Record<string, ErrorSpec>;

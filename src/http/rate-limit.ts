@@ -1,0 +1,41 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GatehouseError } from '../errors/index.ts';
+import type { Principal } from '../pipeline/principal.ts';
+import { rateLimitHeaders } from '../ratelimit/headers.ts';
+import type { LayerDecision, LimitContext } from '../ratelimit/limiter.ts';
+
+/** Routes that are never limited: probes, metrics, documents and discovery. */
+const UNLIMITED = /^\/(?:health|ready|metrics|openapi\.json|docs(?:\/.*)?|\.well-known\/.*)$/;
+
+function contextOf(request: FastifyRequest): LimitContext {
+  const ua = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 256) : null, requestId: String(request.id) };
+}
+
+/** Sets the decision's headers on the reply; throws 429 (with the same headers) when it refused. */
+function apply(request: FastifyRequest, reply: FastifyReply, d: LayerDecision | undefined): void {
+  if (d === undefined) return;
+  const headers = rateLimitHeaders(d, request.server.services.clock.now());
+  reply.headers(headers);
+  if (!d.allowed) {
+    throw new GatehouseError('rate_limited', `Rate limit of ${d.policy.limit} requests per minute exceeded`, {
+      retryAfter: d.retryAfterMs / 1000,
+      headers,
+    });
+  }
+}
+
+/** Counts a protected request against its credential's bucket. */
+export async function limitPrincipal(request: FastifyRequest, reply: FastifyReply, principal: Principal): Promise<void> {
+  const { limiter } = request.server.services.limits;
+  if (limiter.enabled) apply(request, reply, await limiter.limitPrincipal(principal, contextOf(request)));
+}
+
+/** onRequest hook: public routes count against the client IP's bucket. */
+export async function limitAnonymous(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const { limiter } = request.server.services.limits;
+  if (!limiter.enabled || request.routeOptions.config?.protected !== false) return;
+  const url = request.routeOptions.url;
+  if (url === undefined || UNLIMITED.test(url)) return;
+  apply(request, reply, await limiter.limitAnonymous(contextOf(request)));
+}

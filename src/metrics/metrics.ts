@@ -1,0 +1,106 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Hit and miss counts a cache keeps; read when `/metrics` is scraped. */
+export interface CacheStats {
+  readonly hits: number;
+  readonly misses: number;
+}
+
+/**
+ * Gatehouse's Prometheus metrics, one registry per server (tests run several in one process).
+ * Recording is a counter increment or a histogram observation: cheap enough for every request.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'method' | 'route' | 'status'>;
+  readonly requestDuration: Histogram<'method' | 'route'>;
+  /** One per pipeline run: the credential kind (`none` when absent) and `allowed` or the error name. */
+  readonly authDecisions: Counter<'kind' | 'outcome'>;
+  readonly verifyDuration: Histogram<'kind'>;
+  readonly rateLimitRejections: Counter<'layer'>;
+  readonly auditEvents: Counter<'outcome'>;
+  /** Reports a cache's running hit/miss counts at scrape time. */
+  watchCache(name: string, stats: () => CacheStats): void;
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
+  const caches = new Map<string, () => CacheStats>();
+  const cacheLookups = new Counter({
+    name: 'gatehouse_cache_lookups_total',
+    help: 'In-process credential cache lookups by cache and result',
+    labelNames: ['cache', 'result'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [cache, stats] of caches) {
+        const s = stats();
+        this.inc({ cache, result: 'hit' }, s.hits);
+        this.inc({ cache, result: 'miss' }, s.misses);
+      }
+    },
+  });
+  void cacheLookups;
+  new Gauge({
+    name: 'gatehouse_cache_hit_ratio',
+    help: 'Share of cache lookups answered from memory since start',
+    labelNames: ['cache'] as const,
+    registers: [registry],
+    collect() {
+      for (const [cache, stats] of caches) {
+        const s = stats();
+        const total = s.hits + s.misses;
+        this.set({ cache }, total === 0 ? 0 : s.hits / total);
+      }
+    },
+  });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'gatehouse_http_requests_total',
+      help: 'HTTP requests by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    requestDuration: new Histogram({
+      name: 'gatehouse_http_request_duration_seconds',
+      help: 'HTTP request duration by method and route pattern',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    authDecisions: new Counter({
+      name: 'gatehouse_auth_decisions_total',
+      help: 'Authentication and authorization decisions by credential kind and outcome',
+      labelNames: ['kind', 'outcome'] as const,
+      registers: [registry],
+    }),
+    verifyDuration: new Histogram({
+      name: 'gatehouse_credential_verification_seconds',
+      help: 'Time to verify a credential into a Principal, by credential kind',
+      labelNames: ['kind'] as const,
+      buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25],
+      registers: [registry],
+    }),
+    rateLimitRejections: new Counter({
+      name: 'gatehouse_rate_limit_rejections_total',
+      help: 'Requests refused with 429 by rate-limit layer',
+      labelNames: ['layer'] as const,
+      registers: [registry],
+    }),
+    auditEvents: new Counter({
+      name: 'gatehouse_audit_events_total',
+      help: 'Audit events recorded, by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    watchCache(name, stats) {
+      caches.set(name, stats);
+    },
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import type { AuditLog } from '../audit/audit.ts';
+import type { Config } from '../config/index.ts';
+import type { RateLimitLayer } from '../config/options/limits.ts';
+import { GatehouseError } from '../errors/index.ts';
+import { findOrganization } from '../identity/organizations.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Principal } from '../pipeline/principal.ts';
+import type { Storage } from '../storage/index.ts';
+import type { Decision, Policy } from './gcra.ts';
+import type { LimitsRedis } from './redis.ts';
+import { createRedisStore } from './redis-store.ts';
+import { createMemoryStore, ExpiringMap, type LimitStore } from './store.ts';
+
+const MINUTE = 60_000;
+
+/** Request facts the limiter records when a limit is first exceeded. Never a credential. */
+export interface LimitContext {
+  readonly ip: string;
+  readonly userAgent?: string | null;
+  readonly requestId?: string | null;
+}
+
+/** A decision and the layer it was taken in. */
+export interface LayerDecision extends Decision {
+  readonly layer: RateLimitLayer;
+}
+
+export interface RateLimiter {
+  readonly enabled: boolean;
+  /** Public routes: one bucket per client IP. */
+  limitAnonymous(ctx: LimitContext): Promise<LayerDecision | undefined>;
+  /** Protected routes: one bucket per credential (API key) or subject (user, external). */
+  limitPrincipal(principal: Principal, ctx: LimitContext): Promise<LayerDecision | undefined>;
+  /** Called for every decision (metrics). */
+  onDecision?: (d: LayerDecision) => void;
+  close(): Promise<void>;
+}
+
+export interface LimiterDeps {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly audit: AuditLog;
+  readonly redis?: LimitsRedis;
+}
+
+const perMinute = (name: string, limit: number, burst = limit): Policy => Object.freeze({ name, limit, windowMs: MINUTE, burst });
+
+/** Short, fixed-length bucket id for identifiers that may be long (external subjects). */
+const digest = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
+
+/**
+ * Rate limits per layer and per credential, with GCRA buckets in memory (one node) or Redis
+ * (many nodes). Policy: the API key's tier, else its organization's tier, else the layer default.
+ * While Redis is unreachable a layer falls back to this node's memory, or answers 503 when it is
+ * listed in `rateLimitFailClosed`.
+ */
+export function createRateLimiter(deps: LimiterDeps): RateLimiter {
+  const { config, clock, log, audit, redis } = deps;
+  const layers: Record<RateLimitLayer, Policy> = {
+    anonymous: perMinute('anonymous', config.rateLimitAnonymous),
+    api_key: perMinute('api_key', config.rateLimitApiKey),
+    user: perMinute('user', config.rateLimitUser),
+  };
+  const tiers = new Map(Object.entries(config.rateLimitTiers).map(([name, t]) => [name, perMinute(name, t.requests_per_minute, t.burst)]));
+  const local = createMemoryStore();
+  const shared: LimitStore | undefined = redis ? createRedisStore(redis, `${config.redisKeyPrefix}rl:`) : undefined;
+  const failClosed = new Set<RateLimitLayer>(config.rateLimitFailClosed);
+  const orgTiers = new ExpiringMap<string | null>(10_000);
+  const exceeded = new ExpiringMap<true>(10_000);
+  const warnedTiers = new Set<string>();
+
+  function tier(name: string | null | undefined): Policy | undefined {
+    if (name === null || name === undefined) return undefined;
+    const p = tiers.get(name);
+    if (p === undefined && !warnedTiers.has(name)) {
+      warnedTiers.add(name);
+      log.warn({ tier: name.slice(0, 64) }, 'rate limits: unknown tier; using the layer default');
+    }
+    return p;
+  }
+
+  async function organizationTier(organizationId: string): Promise<string | null> {
+    const now = clock.now();
+    const hit = orgTiers.get(organizationId, now);
+    if (hit !== undefined) return hit;
+    const org = await findOrganization(deps.storage.db, organizationId);
+    const value = org?.rate_limit_tier ?? null;
+    orgTiers.set(organizationId, value, now + MINUTE, now);
+    return value;
+  }
+
+  async function consume(layer: RateLimitLayer, bucket: string, policy: Policy, now: number): Promise<LayerDecision> {
+    const key = `${layer}:${bucket}`;
+    if (shared) {
+      try {
+        return { ...(await shared.consume(key, policy, now)), layer };
+      } catch (err) {
+        redis?.failed(err);
+        if (failClosed.has(layer)) throw new GatehouseError('rate_limiter_unavailable');
+      }
+    }
+    return { ...(await local.consume(key, policy, now)), layer };
+  }
+
+  function firstExceeded(d: LayerDecision, bucket: string, principal: Principal | undefined, ctx: LimitContext, now: number): void {
+    const key = `${d.layer}:${bucket}`;
+    if (exceeded.get(key, now)) return;
+    exceeded.set(key, true, now + d.policy.windowMs, now);
+    audit.record({
+      action: 'rate_limit.exceeded',
+      outcome: 'denied',
+      organizationId: principal?.organizationId ?? null,
+      actor: principal
+        ? { type: principal.kind === 'api_key' ? 'api_key' : principal.kind, id: principal.subject }
+        : { type: 'anonymous', id: null },
+      ip: ctx.ip,
+      userAgent: ctx.userAgent ?? null,
+      requestId: ctx.requestId ?? null,
+      details: { layer: d.layer, policy: d.policy.name, limit: d.policy.limit, window_seconds: d.policy.windowMs / 1000 },
+    });
+  }
+
+  async function decide(layer: RateLimitLayer, bucket: string, policy: Policy, principal: Principal | undefined, ctx: LimitContext) {
+    const now = clock.now();
+    const d = await consume(layer, bucket, policy, now);
+    limiter.onDecision?.(d);
+    if (!d.allowed) firstExceeded(d, bucket, principal, ctx, now);
+    return d;
+  }
+
+  const limiter: RateLimiter = {
+    enabled: config.rateLimitEnabled,
+    async limitAnonymous(ctx) {
+      if (!config.rateLimitEnabled) return undefined;
+      return decide('anonymous', ctx.ip, layers.anonymous, undefined, ctx);
+    },
+    async limitPrincipal(p, ctx) {
+      if (!config.rateLimitEnabled || p.kind === 'development') return undefined;
+      const layer: RateLimitLayer = p.kind === 'api_key' ? 'api_key' : 'user';
+      const policy = tier(p.rateLimitPolicy) ?? tier(await organizationTier(p.organizationId)) ?? layers[layer];
+      const bucket = p.kind === 'external' ? `ext:${digest(`${p.issuer ?? ''}\n${p.subject}`)}` : p.subject;
+      return decide(layer, bucket, policy, p, ctx);
+    },
+    async close() {
+      await local.close();
+      await shared?.close();
+    },
+  };
+  return limiter;
+}
