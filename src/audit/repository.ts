@@ -65,12 +65,16 @@ export async function listEvents(db: Db, f: EventFilter, limit: number, cursor?:
   return q.execute();
 }
 
-/** Events at or after `since` (epoch ms), oldest first: what `audit list --follow` polls. */
-export async function eventsSince(db: Db, f: EventFilter, since: number, limit: number): Promise<AuditEventRow[]> {
-  return filtered(db, { ...f, since: Math.max(since, f.since ?? since) })
+/**
+ * Events at or after `since` (epoch ms), oldest first, after `afterId` when given (the next page
+ * of the same poll): what `audit list --follow` reads.
+ */
+export async function eventsSince(db: Db, f: EventFilter, since: number, limit: number, afterId?: string): Promise<AuditEventRow[]> {
+  let q = filtered(db, { ...f, since: Math.max(since, f.since ?? since) })
     .orderBy('id', 'asc')
-    .limit(limit)
-    .execute();
+    .limit(limit);
+  if (afterId !== undefined) q = q.where('id', '>', afterId);
+  return q.execute();
 }
 
 /**
