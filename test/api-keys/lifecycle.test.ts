@@ -77,6 +77,59 @@ for (const backend of BACKENDS) {
       assert.ok(rows.every((r) => !JSON.stringify(r).includes(key)));
     });
 
+    test('bad input: unknown rate-limit tier, control characters, wrong types — 400, nothing stored', async () => {
+      const count = async () =>
+        Number(
+          (
+            await t.services.storage.db
+              .selectFrom('api_keys')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const before = await count();
+      const cases: [object, RegExp][] = [
+        [{ name: 'x', scopes: ['contexts:read'], rate_limit: 'no-such-tier' }, /unknown tier "no-such-tier"/],
+        [{ name: 'a\u0000b', scopes: ['contexts:read'] }, /body\/name/],
+        [{ name: 'line\nbreak', scopes: ['contexts:read'] }, /body\/name/],
+        [{ name: 'x', description: 'bell\u0007', scopes: ['contexts:read'] }, /body\/description/],
+        [{ name: 'x', scopes: 'contexts:read' }, /body\/scopes/],
+        [{ name: 'x', scopes: ['contexts:read'], expires_in_days: 1.5 }, /expires_in_days/],
+        [{ name: 'x', scopes: ['contexts:read'], expires_at: '2001-01-01T00:00:00Z' }, /in the future/],
+        [{ name: 'x', scopes: ['contexts:read'], allowed_cidrs: ['999.1.1.1/33'] }, /allowed_cidrs/],
+      ];
+      for (const [payload, detail] of cases) {
+        const res = await create(adminKey, payload);
+        assert.equal(res.statusCode, 400, `${JSON.stringify(payload)}: ${res.body}`);
+        assert.equal(res.json().error, 'validation_failed');
+        assert.match(res.json().detail, detail);
+      }
+      assert.equal(await count(), before);
+      const { id } = await newKey({ description: 'two\nlines\tand a tab' });
+      const patch = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/api-keys/${id}`,
+        headers: { 'x-api-key': adminKey },
+        payload: { name: 'nul\u0000' },
+      });
+      assert.equal(patch.statusCode, 400);
+      const tiered = await createTestApp(backend, { rateLimitTiers: { gold: { requests_per_minute: 6000 } } });
+      try {
+        const owner = await registerOrg(tiered, 'tiered');
+        const ok = await tiered.app.inject({
+          method: 'POST',
+          url: '/v1/api-keys',
+          headers: bearer(owner.access),
+          payload: { name: 'gold', scopes: ['contexts:read'], rate_limit: 'gold' },
+        });
+        assert.equal(ok.statusCode, 201, ok.body);
+        registerSecret(ok.json().key);
+        assert.equal(ok.json().rate_limit, 'gold');
+      } finally {
+        await tiered.close();
+      }
+    });
+
     test('accepted as X-API-Key, Bearer and Api-Key', async () => {
       const { key } = await newKey();
       for (const headers of [{ 'x-api-key': key }, { authorization: `Bearer ${key}` }, { authorization: `api-key ${key}` }] as Record<

@@ -49,6 +49,16 @@ export function checkCidrs(cidrs: readonly string[] | undefined | null): void {
   }
 }
 
+/** A key's rate-limit tier must be one the deployment defines (`rateLimitTiers`); an unknown one is never silently ignored. */
+export function checkRateLimitTier(tiers: Readonly<Record<string, unknown>>, tier: string | undefined | null): void {
+  if (tier === undefined || tier === null || Object.hasOwn(tiers, tier)) return;
+  const known = Object.keys(tiers);
+  throw new GatehouseError(
+    'validation_failed',
+    `body/rate_limit: unknown tier ${JSON.stringify(tier.slice(0, 64))} (${known.length > 0 ? `tiers: ${known.join(', ')}` : 'no tiers are configured'})`,
+  );
+}
+
 export function checkMetadata(metadata: Record<string, unknown> | undefined): void {
   if (metadata !== undefined && JSON.stringify(metadata).length > METADATA_MAX) {
     throw new GatehouseError('validation_failed', `body/metadata must serialise to at most ${METADATA_MAX} bytes`);

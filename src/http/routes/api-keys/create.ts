@@ -3,8 +3,8 @@ import { renderKey } from '../../../credentials/api-keys/render.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
 import { actorOf } from '../identity/context.ts';
-import { checkCidrs, checkMetadata, checkScopes, checkSpaces } from './checks.ts';
-import { createdKeySchema, scopesSchema, spacesSchema } from './schemas.ts';
+import { checkCidrs, checkMetadata, checkRateLimitTier, checkScopes, checkSpaces } from './checks.ts';
+import { createdKeySchema, descriptionSchema, nameSchema, scopesSchema, spacesSchema } from './schemas.ts';
 
 interface CreateBody {
   name: string;
@@ -34,8 +34,8 @@ export default async function createKeyRoute(app: FastifyInstance): Promise<void
           additionalProperties: false,
           required: ['name', 'scopes'],
           properties: {
-            name: { type: 'string', minLength: 1, maxLength: 200 },
-            description: { type: 'string', maxLength: 1000 },
+            name: nameSchema,
+            description: descriptionSchema,
             scopes: scopesSchema,
             memory_spaces: spacesSchema,
             expires_at: { type: 'string', format: 'date-time' },
@@ -68,6 +68,7 @@ export default async function createKeyRoute(app: FastifyInstance): Promise<void
       await checkSpaces(services.storage.db, principal, spaces);
       checkCidrs(b.allowed_cidrs);
       checkMetadata(b.metadata);
+      checkRateLimitTier(services.config.rateLimitTiers, b.rate_limit);
       const { row, key } = await services.apiKeys.create({
         organizationId: principal.organizationId,
         createdBy: principal.userId ?? null,

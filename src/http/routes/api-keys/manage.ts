@@ -7,7 +7,7 @@ import type { Principal } from '../../../pipeline/principal.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
 import { actorOf, checkCursor, page } from '../identity/context.ts';
 import { checkMetadata, checkScopes, mayManage } from './checks.ts';
-import { createdKeySchema, idParams, keySchema, scopesSchema } from './schemas.ts';
+import { createdKeySchema, descriptionSchema, idParams, keySchema, nameSchema, scopesSchema } from './schemas.ts';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 
@@ -117,8 +117,8 @@ export default async function manageKeyRoutes(app: FastifyInstance): Promise<voi
           additionalProperties: false,
           minProperties: 1,
           properties: {
-            name: { type: 'string', minLength: 1, maxLength: 200 },
-            description: { type: 'string', maxLength: 1000 },
+            name: nameSchema,
+            description: descriptionSchema,
             metadata: { type: 'object', additionalProperties: true },
             scopes: scopesSchema,
           },

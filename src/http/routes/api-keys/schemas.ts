@@ -49,3 +49,12 @@ export const spacesSchema = {
     { type: 'string', enum: ['*'] },
   ],
 } as const;
+
+/** A key's name: one line, no control characters. */
+export const nameSchema = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$' } as const;
+/** Free text: tabs and line breaks allowed, other control characters not. */
+export const descriptionSchema = {
+  type: 'string',
+  maxLength: 1000,
+  pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$',
+} as const;
