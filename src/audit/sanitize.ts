@@ -17,10 +17,11 @@ export const REDACTED = '[redacted]';
 
 /**
  * Detail keys that name secret material. Identifiers, counts, types and times of such things are
- * fine (`token_id`, `key_count`); their values are not.
+ * fine (`token_id`, `key_count`); their values are not. (`code` alone is an error code such as
+ * `ERR-6001`; an OAuth code's value is caught by its shape.)
  */
 const SECRET_KEY =
-  /pass(word|wd|phrase)?|secret|token|api[_-]?key|^key$|[_-]key$|private|credential|authorization|cookie|pepper|hash|otp|verifier|^code$|_code$|assertion|signature/i;
+  /pass(word|wd|phrase)?|secret|token|api[_-]?key|^key$|[_-]key$|private|credential|authorization|cookie|pepper|hash|otp|verifier|auth(orization)?_code|assertion|signature/i;
 const HARMLESS_SUFFIX = /_(id|ids|type|count|at|prefix|kind)$/i;
 
 /** Credential shapes that must never be stored, anywhere in a value. */

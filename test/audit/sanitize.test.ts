@@ -33,6 +33,8 @@ test('secret-named detail keys are redacted; ids, counts and types of them are n
         role: 'admin',
         grace_period_seconds: 60,
         auth_mode: 'jwt',
+        code: 'ERR-6001',
+        authorization_code: 'abc',
       },
     }),
   );
@@ -51,6 +53,8 @@ test('secret-named detail keys are redacted; ids, counts and types of them are n
     role: 'admin',
     grace_period_seconds: 60,
     auth_mode: 'jwt',
+    code: 'ERR-6001',
+    authorization_code: REDACTED,
   });
 });
 
