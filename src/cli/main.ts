@@ -5,6 +5,7 @@ import { registerAudit } from './audit.ts';
 import { CliError } from './context.ts';
 import { registerInit } from './init.ts';
 import { registerKeys } from './keys.ts';
+import { registerLimits } from './limits.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerServe } from './serve.ts';
 import { registerToken } from './token.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerToken(program);
   registerAudit(program);
+  registerLimits(program);
   return program;
 }
 
