@@ -34,6 +34,22 @@ export async function getOrganizationById(db: Db, id: string): Promise<Organizat
   return org;
 }
 
+/**
+ * The operator organization: the first organization that is not someone's personal one (the one
+ * `gatehouse init` creates). Server-wide settings, such as signing keys, belong to it alone.
+ */
+export async function operatorOrganizationId(db: Db): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('organizations')
+    .select('id')
+    .where('personal_of', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
 export async function countUsers(db: Db): Promise<number> {
   const r = await db
     .selectFrom('users')

@@ -31,6 +31,7 @@ for (const backend of BACKENDS) {
     before(async () => {
       t = await createTestApp(backend);
       a = await registerOrg(t, 'alpha');
+      t.clock.advance(1); // alpha is the first (operator) organization: it may manage signing keys
       b = await registerOrg(t, 'beta');
       const k = await t.app.inject({
         method: 'POST',

@@ -1,6 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { GatehouseError } from '../../../errors/index.ts';
+import { operatorOrganizationId } from '../../../identity/organizations.ts';
 import type { SigningKeyInfo } from '../../../tokens/types.ts';
-import { requireAuth } from '../../auth.ts';
+import { principalOf, requireAuth } from '../../auth.ts';
 
 const keySchema = {
   type: 'object',
@@ -28,8 +30,23 @@ function render(k: SigningKeyInfo) {
 }
 
 /**
- * Signing keys are server-wide: listing and rotating them needs the explicit `signing_keys:*`
- * scopes (owners and admins hold them through `*`) and, for users, the admin role.
+ * Signing keys are server-wide, so only the operator organization (the first one, created by
+ * `gatehouse init`) manages them: any other tenant — anyone may register one — gets a 403.
+ */
+async function assertOperator(request: FastifyRequest): Promise<void> {
+  const principal = principalOf(request);
+  if (principal.kind === 'development') return;
+  if (principal.organizationId !== (await operatorOrganizationId(request.server.services.storage.db))) {
+    throw new GatehouseError(
+      'insufficient_role',
+      'Signing keys are server-wide: only the operator organization (the first one, created by gatehouse init) manages them',
+    );
+  }
+}
+
+/**
+ * Listing and rotating signing keys needs the explicit `signing_keys:*` scopes (owners and admins
+ * hold them through `*`), for users the admin role, and the operator organization.
  */
 export default async function signingKeyRoutes(app: FastifyInstance): Promise<void> {
   app.get(
@@ -42,7 +59,10 @@ export default async function signingKeyRoutes(app: FastifyInstance): Promise<vo
         response: { 200: { type: 'object', properties: { data: { type: 'array', items: keySchema } } } },
       },
     },
-    async () => ({ data: (await app.services.tokens.listSigningKeys()).map(render) }),
+    async (request) => {
+      await assertOperator(request);
+      return { data: (await app.services.tokens.listSigningKeys()).map(render) };
+    },
   );
   app.post(
     '/v1/signing-keys/rotate',
@@ -54,7 +74,8 @@ export default async function signingKeyRoutes(app: FastifyInstance): Promise<vo
         response: { 201: keySchema },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      await assertOperator(request);
       reply.code(201);
       return render(await app.services.tokens.rotateSigningKey());
     },
