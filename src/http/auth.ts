@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import { authorize, type Requirement } from '../authorization/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Principal } from '../pipeline/principal.ts';
-import { limitPrincipal } from './rate-limit.ts';
+import { limitClientIp, limitPrincipal } from './rate-limit.ts';
 
 /** The request's query string, without `?`. */
 function rawQuery(url: string): string {
@@ -13,7 +13,8 @@ function rawQuery(url: string): string {
 /**
  * preHandler that runs the pipeline: extract → verify → Principal → rate-limit → authorize.
  * Routes read `request.principal` afterwards. The limit is counted before authorization, so a
- * caller cannot probe for scopes it lacks at an unlimited rate.
+ * caller cannot probe for scopes it lacks at an unlimited rate; a missing or invalid credential
+ * counts against the client IP, like any anonymous request.
  *
  * @example
  * app.get('/v1/auth/me', { preHandler: requireAuth() }, handler)
@@ -33,6 +34,7 @@ export function requireAuth(need: Omit<Requirement, 'organizationId' | 'memorySp
     } catch (err) {
       const outcome = err instanceof GatehouseError ? err.error : 'error';
       metrics.authDecisions.inc({ kind: outcome === 'credentials_missing' ? 'none' : 'unverified', outcome });
+      await limitClientIp(request, reply);
       throw err;
     }
     metrics.verifyDuration.observe({ kind: principal.kind }, Number(process.hrtime.bigint() - started) / 1e9);

@@ -31,11 +31,19 @@ export async function limitPrincipal(request: FastifyRequest, reply: FastifyRepl
   if (limiter.enabled) apply(request, reply, await limiter.limitPrincipal(principal, contextOf(request)));
 }
 
+/**
+ * Counts a request against its client IP's bucket: public routes, and protected ones whose
+ * credential is missing or invalid (so guessing keys or tokens is limited like any anonymous call).
+ */
+export async function limitClientIp(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const { limiter } = request.server.services.limits;
+  if (limiter.enabled) apply(request, reply, await limiter.limitAnonymous(contextOf(request)));
+}
+
 /** onRequest hook: public routes count against the client IP's bucket. */
 export async function limitAnonymous(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const { limiter } = request.server.services.limits;
-  if (!limiter.enabled || request.routeOptions.config?.protected !== false) return;
+  if (request.routeOptions.config?.protected !== false) return;
   const url = request.routeOptions.url;
   if (url === undefined || UNLIMITED.test(url)) return;
-  apply(request, reply, await limiter.limitAnonymous(contextOf(request)));
+  await limitClientIp(request, reply);
 }

@@ -101,6 +101,22 @@ describe('rate limits on one node', () => {
     assert.equal(health.headers['x-ratelimit-limit'], undefined);
   });
 
+  test('a missing or invalid credential counts against the client IP: every /v1/auth/check answer has the headers', async () => {
+    const t = await app({ rateLimitAnonymous: 2 });
+    const check = (headers: Record<string, string>) =>
+      t.app.inject({ method: 'POST', url: '/v1/auth/check', remoteAddress: '198.51.100.9', headers, payload: {} });
+    const none = await check({});
+    assert.equal(none.statusCode, 401);
+    assert.equal(none.headers['x-ratelimit-remaining'], '1');
+    assert.equal(none.headers['www-authenticate'], 'Bearer realm="gatehouse"');
+    const garbage = await check({ 'x-api-key': 'sk_live_not-a-key' });
+    assert.equal(garbage.statusCode, 401);
+    assert.equal(garbage.headers['x-ratelimit-remaining'], '0');
+    const limited = await check(bearer('eyJhbGciOiJub25lIn0.e30.'));
+    assert.equal(limited.statusCode, 429, 'guessing is limited like any anonymous request');
+    assert.equal(limited.json().code, 'ERR-7001');
+  });
+
   test('behind a trusted proxy the right-most untrusted hop is the client', async () => {
     const t = await app({ rateLimitAnonymous: 1, trustedProxies: ['127.0.0.1'] });
     const via = (xff: string) => login(t, '127.0.0.1', { 'x-forwarded-for': xff });
