@@ -108,8 +108,8 @@ export function createAuditLog(deps: AuditLogDeps, opts: AuditLogOptions = {}): 
     };
   }
 
-  /** Writes everything waiting, batch by batch; stops at the first failure and retries later. */
-  async function writeAll(): Promise<void> {
+  /** Writes everything waiting, batch by batch; stops at the first failure (false) and retries later. */
+  async function writeAll(): Promise<boolean> {
     if (timer) {
       clearTimeout(timer);
       timer = null;
@@ -132,18 +132,23 @@ export function createAuditLog(deps: AuditLogDeps, opts: AuditLogOptions = {}): 
         );
         lost(batch.length - retry.length, 'write failed repeatedly');
         if (!closed) arm(Math.min(30_000, flushIntervalMs * 2 ** Math.min(failures, 10)));
-        return;
+        return false;
       }
     }
+    return true;
   }
 
   /** One writer at a time; a call during a write joins it. */
   function drain(): Promise<void> {
     if (!draining) {
-      draining = writeAll().finally(() => {
-        draining = null;
-        if (pending.length > 0) arm();
-      });
+      draining = writeAll()
+        .catch(() => false)
+        .then((ok) => {
+          draining = null;
+          // A full batch that arrived during the write goes at once; after a failure, the backoff timer decides.
+          if (ok && pending.length >= batchSize) void drain();
+          else if (pending.length > 0) arm();
+        });
     }
     return draining;
   }

@@ -206,6 +206,19 @@ for (const backend of BACKENDS) {
       await short.audit.close();
     });
 
+    test("retention runs again on its interval (unref'd timer), by the injected clock", async () => {
+      await reset();
+      const writer = auditLogFor(storage, clock);
+      writer.audit.record(event({ action: 'ages' }));
+      await writer.audit.close();
+      const { audit } = auditLogFor(storage, clock, { pruneIntervalMs: 20 });
+      await audit.flush();
+      assert.equal(await count(), 1, 'young enough at start');
+      clock.advance(91 * DAY);
+      await eventually(async () => (await count()) === 0);
+      await audit.close();
+    });
+
     test('the prune deletes in chunks', async () => {
       await reset();
       const { audit } = auditLogFor(storage, clock, { batchSize: 50 });
