@@ -1,0 +1,163 @@
+/**
+ * Gatehouse under test, in its own process, for `npm run bench`: the real app (`buildApp`, default
+ * configuration, SQLite file in a temp dir) plus `GET /protected` behind `requireAuth()` and
+ * `GET /open` without auth. Seeds an organization, an owner (password login works), a session, an
+ * API key and `BENCH_KEYS - 1` filler keys (bulk-inserted in one transaction, as bench/keys.ts
+ * does), then mints `BENCH_TOKENS` distinct access tokens of that session into `BENCH_TOKENS_FILE`
+ * (one a line) for the fresh-token scenario. Rate limits are raised out of reach (the limiter still
+ * runs) or, with `BENCH_RATE_LIMIT=off`, disabled. Prints one JSON line (see `GatehouseReady`).
+ */
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { loadConfig } from '../../src/config/index.ts';
+import { generateKey } from '../../src/credentials/api-keys/format.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { requireAuth } from '../../src/http/auth.ts';
+import { registerOrganization } from '../../src/identity/register.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { createServices } from '../../src/services.ts';
+
+export interface GatehouseReady {
+  port: number;
+  pid: number;
+  /** A valid API key and a well-formed one that is not stored. */
+  key: string;
+  unknownKey: string;
+  /** A session access token (RS256), the same JWT with a broken signature, and how to verify it. */
+  token: string;
+  badToken: string;
+  publicKeyPem: string;
+  issuer: string;
+  audience: string;
+  login: { email: string; password: string };
+  keys: number;
+  seedSeconds: number;
+  mintSeconds: number;
+}
+
+const storedKeys = Number(process.env.BENCH_KEYS ?? 1000);
+const poolSize = Number(process.env.BENCH_TOKENS ?? 0);
+const tokensFile = process.env.BENCH_TOKENS_FILE;
+
+const dir = mkdtempSync(join(tmpdir(), 'gh-bench-run-'));
+const file = join(dir, 'gatehouse.db');
+const config = loadConfig({
+  env: {},
+  overrides: {
+    dataDir: dir,
+    databaseUrl: `sqlite:${file}`,
+    logLevel: 'silent',
+    accessTokenTtl: 3600,
+    // The limiter runs on every request (its cost is measured) but never says no at these rates;
+    // BENCH_RATE_LIMIT=off measures the same server without it.
+    rateLimitEnabled: process.env.BENCH_RATE_LIMIT !== 'off',
+    rateLimitAnonymous: 1_000_000,
+    rateLimitApiKey: 1_000_000,
+    rateLimitUser: 1_000_000,
+  },
+});
+const services = await createServices(config, { log: createLogger('silent') });
+const app = await buildApp(services, async (a) => {
+  a.get('/open', { config: { protected: false } }, async () => ({ ok: true }));
+  a.get('/protected', { preHandler: requireAuth() }, async () => ({ ok: true }));
+});
+const login = { email: 'bench@example.com', password: 'bench password 123' };
+const { organization, user } = await registerOrganization(
+  services.storage,
+  { organizationName: 'Bench', organizationSlug: 'bench', email: login.email, name: 'Bench', password: login.password },
+  services.clock.now(),
+);
+const session = await services.sessions.start({ userId: user.id, organizationId: organization.id, role: 'owner' });
+const { key } = await services.apiKeys.create({
+  organizationId: organization.id,
+  createdBy: user.id,
+  name: 'bench',
+  scopes: ['*'],
+  memorySpaces: '*',
+});
+
+/** Filler rows straight into the table in one transaction (the same statement as bench/keys.ts). */
+function bulkInsert(count: number): void {
+  if (count <= 0) return;
+  const raw = new SQLite(file);
+  raw.pragma('busy_timeout = 5000');
+  const insert = raw.prepare(
+    `insert into api_keys (key_hash, id, organization_id, created_by, name, description, environment, display_prefix, last_four,
+       scopes, memory_spaces, allowed_cidrs, rate_limit, metadata, expires_at, created_at, updated_at, last_used_at, usage_count,
+       revoked_at, rotated_from, rotated_to)
+     values (?, ?, ?, null, 'filler', '', 'live', 'sk_live_0000', '0000', '["contexts:read"]', '"*"', null, null, '{}', null, ?, ?, null, 0, null, null, null)`,
+  );
+  const now = Date.now();
+  raw.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      insert.run(randomBytes(32).toString('base64url'), `key_${String(i).padStart(26, '0')}`, organization.id, now, now);
+    }
+  })();
+  raw.close();
+}
+const t0 = performance.now();
+bulkInsert(storedKeys - 1);
+const seedSeconds = (performance.now() - t0) / 1000;
+
+// Well-formed (prefix and checksum pass), never stored: it reaches storage once, then the negative cache.
+const unknownKey = generateKey('sk', 'live');
+
+const token = session.access_token;
+const [h, p, s = ''] = token.split('.');
+const mid = Math.floor(s.length / 2);
+const badToken = `${h}.${p}.${s.slice(0, mid)}${s[mid] === 'A' ? 'B' : 'A'}${s.slice(mid + 1)}`;
+
+const t1 = performance.now();
+if (poolSize > 0 && tokensFile) {
+  const claims = JSON.parse(Buffer.from(p ?? '', 'base64url').toString('utf8')) as { scope?: string; sid?: string };
+  const lines: string[] = [];
+  for (let i = 0; i < poolSize; i++) {
+    const issued = await services.tokens.issueAccessToken({
+      subject: user.id,
+      organizationId: organization.id,
+      role: 'owner',
+      scopes: (claims.scope ?? '').split(' ').filter(Boolean),
+      ...(claims.sid ? { sessionId: claims.sid } : {}),
+    });
+    lines.push(issued.token);
+  }
+  writeFileSync(tokensFile, `${lines.join('\n')}\n`);
+}
+const mintSeconds = (performance.now() - t1) / 1000;
+
+const jwk = (await services.tokens.jwks()).keys[0];
+if (!jwk) throw new Error('no signing key published');
+const publicKeyPem = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' })
+  .export({ type: 'spki', format: 'pem' })
+  .toString();
+
+await app.listen({ host: '127.0.0.1', port: 0 });
+const address = app.server.address();
+const ready: GatehouseReady = {
+  port: typeof address === 'object' && address ? address.port : 0,
+  pid: process.pid,
+  key,
+  unknownKey,
+  token,
+  badToken,
+  publicKeyPem,
+  issuer: services.tokens.issuer,
+  audience: config.audience,
+  login,
+  keys: storedKeys,
+  seedSeconds,
+  mintSeconds,
+};
+process.stdout.write(`${JSON.stringify(ready)}\n`);
+process.on('SIGTERM', () => {
+  void app
+    .close()
+    .then(() => services.close())
+    .finally(() => {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    });
+});

@@ -1,0 +1,136 @@
+/**
+ * Processes for `npm run bench`: servers under test (each in its own process, announcing itself
+ * with one JSON line on stdout) and the load generator (bench/lib/loadgen.ts, its own process).
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LoadResult, LoadSpec } from './loadgen.ts';
+
+export interface Running<T> {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly ready: T;
+  readonly base: string;
+}
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const started: ChildProcess[] = [];
+
+/** Starts `node [--import tsx] script` and resolves with its ready line (the first JSON line with a port). */
+export function startServer<T extends { port: number; pid: number }>(
+  name: string,
+  script: string,
+  env: Record<string, string> = {},
+  timeoutMs = 180_000,
+): Promise<Running<T>> {
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
+  let errText = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    errText = `${errText}${c.toString('utf8')}`.slice(-4000);
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${name}: no ready line after ${timeoutMs} ms\n${errText}`)), timeoutMs);
+    const onData = (c: Buffer) => {
+      out += c.toString('utf8');
+      for (const line of out.split('\n').slice(0, -1)) {
+        if (!line.startsWith('{')) continue;
+        const ready = JSON.parse(line) as T;
+        if (typeof ready.port !== 'number') continue;
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve({ name, child, pid: ready.pid, ready, base: `http://127.0.0.1:${ready.port}` });
+        return;
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before it was ready\n${errText}`));
+    });
+  });
+}
+
+/** Sends SIGTERM to every server this process started (only those). */
+export function stopServers(): void {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+}
+
+/** Resident set size of a process, MiB (0 once it is gone). */
+export function rssMiB(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function cpuTicks(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Waits (at most `maxMs`) until the process uses less than ~10% of a core, so one run's tail never leaks into the next. */
+export async function waitIdle(pid: number, maxMs = 5_000): Promise<void> {
+  const until = Date.now() + maxMs;
+  let last = cpuTicks(pid);
+  while (Date.now() < until) {
+    await sleep(200);
+    const now = cpuTicks(pid);
+    if (now - last <= 2) return;
+    last = now;
+  }
+}
+
+const workers: ChildProcess[] = [];
+const pending = new Map<number, { resolve: (r: LoadResult) => void; reject: (e: Error) => void }>();
+let sequence = 0;
+
+function worker(lane: number): ChildProcess {
+  const existing = workers[lane];
+  if (existing) return existing;
+  const child = fork(join(ROOT, 'bench', 'lib', 'loadgen.ts'), [], {
+    cwd: ROOT,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  child.on('message', (m: { id: number; result?: LoadResult; error?: string }) => {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.result) p?.resolve(m.result);
+    else p?.reject(new Error(m.error ?? 'load generator failed'));
+  });
+  child.on('exit', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`load generator exited with ${code}`));
+    pending.clear();
+  });
+  workers[lane] = child;
+  started.push(child);
+  return child;
+}
+
+/** One autocannon run in a load-generator process (`lane` 0 or 1: two loads can run at once). */
+export function runLoad(spec: LoadSpec, lane = 0): Promise<LoadResult> {
+  const id = ++sequence;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    worker(lane).send({ id, spec });
+  });
+}
+
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? 0 : s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+};
