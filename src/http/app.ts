@@ -58,6 +58,14 @@ export async function buildApp(services: Services, extra?: (app: FastifyInstance
     },
     logController: new SafeLogController(),
     clientErrorHandler,
+    // URLs the router refuses before any route runs: still one of our problems, never Fastify's JSON.
+    frameworkErrors: (err, request, reply) => {
+      const problem =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new GatehouseError('not_found', 'No such resource')
+          : new GatehouseError('bad_request', 'Malformed URL');
+      sendProblem(request, reply, problem, config.realm);
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

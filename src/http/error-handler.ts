@@ -61,7 +61,11 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: u
   }
   if (problem.status === 403 && request.principal) auditDenied(request, problem);
   const challenge = bearerChallenge(problem, realm);
-  if (challenge !== undefined && request.routeOptions.config?.protected !== false) reply.header('www-authenticate', challenge);
+  if (challenge !== undefined) {
+    // Public routes (login, refresh) take no bearer token: their 401 still names the scheme (RFC 9110 §15.5.2).
+    if (request.routeOptions.config?.protected !== false) reply.header('www-authenticate', challenge);
+    else if (problem.status === 401) reply.header('www-authenticate', `Bearer realm="${realm}"`);
+  }
   if (problem.extras.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(problem.extras.retryAfter))));
   for (const [k, v] of Object.entries(problem.extras.headers ?? {})) reply.header(k, v);
   return reply
