@@ -1,0 +1,124 @@
+/**
+ * The operator commands as a subprocess, on both backends: `migrate`, `init`, `keys list|rotate`
+ * — `--help`, `--json`, and bad input (a non-zero exit, a clear first line, no secret).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { TEST_PG_URL } from '../support/backends.ts';
+import { registerSecret } from '../support/secrets-watch.ts';
+
+const PG_DB = `gh_cmd_${randomBytes(4).toString('hex')}`;
+const PASSWORD = 'an owner password for the cli test';
+registerSecret(PASSWORD);
+
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: TEST_PG_URL });
+  await c.connect();
+  await c.query(sql);
+  await c.end();
+}
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  describe(`operator commands (${backend})`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-cmd-'));
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'silent' };
+    const run = (args: string[], input = '') =>
+      spawnSync(process.execPath, ['bin/gatehouse.js', ...args], { env, input, encoding: 'utf8' });
+
+    before(async () => {
+      if (backend === 'postgres') {
+        await admin(`create database ${PG_DB}`);
+        env.GATEHOUSE_DATABASE_URL = TEST_PG_URL.replace(/\/[^/]*$/, `/${PG_DB}`);
+      }
+    });
+    after(async () => {
+      rmSync(dir, { recursive: true, force: true });
+      if (backend === 'postgres') await admin(`drop database if exists ${PG_DB} with (force)`);
+    });
+
+    test('--help for every command exits 0 and names its options', () => {
+      for (const [args, expect] of [
+        [['--help'], /serve[\s\S]*migrate[\s\S]*init[\s\S]*keys[\s\S]*token[\s\S]*auth/],
+        [['init', '--help'], /--org <name>[\s\S]*--email <email>[\s\S]*--password-stdin/],
+        [['migrate', '--help'], /apply pending database migrations/],
+        [['keys', '--help'], /list[\s\S]*rotate/],
+        [['keys', 'list', '--help'], /no key material/],
+        [['keys', 'rotate', '--help'], /stays published/],
+        [['serve', '--help'], /start the HTTP server/],
+      ] as const) {
+        const res = run([...args]);
+        assert.equal(res.status, 0, `${args.join(' ')}: ${res.stderr}`);
+        assert.match(res.stdout, expect, args.join(' '));
+      }
+    });
+
+    test('migrate applies every migration once; --json says which', () => {
+      const first = run(['migrate', '--json']);
+      assert.equal(first.status, 0, first.stderr);
+      const applied = JSON.parse(first.stdout).applied as string[];
+      assert.ok(applied.length >= 5, first.stdout);
+      assert.deepEqual(applied, [...applied].sort());
+      const again = run(['migrate']);
+      assert.equal(again.status, 0, again.stderr);
+      assert.equal(again.stdout.trim(), 'database is up to date');
+      assert.deepEqual(JSON.parse(run(['migrate', '--json']).stdout), { applied: [] });
+    });
+
+    test('init, then keys list and rotate (--json: ISO times, no key material)', () => {
+      const init = run(['init', '--org', 'Acme', '--email', 'ada@example.com', '--password-stdin'], `${PASSWORD}\n`);
+      assert.equal(init.status, 0, init.stderr);
+      assert.match(
+        init.stdout,
+        /^created organization Acme \(acme, org_[0-9a-z]{26}\)\ncreated owner ada@example\.com \(usr_[0-9a-z]{26}\)\n/,
+      );
+      assert.ok(!init.stdout.includes(PASSWORD) && !init.stderr.includes(PASSWORD));
+
+      const list = run(['keys', 'list', '--json']);
+      assert.equal(list.status, 0, list.stderr);
+      const keys = JSON.parse(list.stdout) as Record<string, unknown>[];
+      assert.equal(keys.length, 1);
+      assert.deepEqual(Object.keys(keys[0] ?? {}).sort(), ['alg', 'created_at', 'expires_at', 'kid', 'retired_at', 'status']);
+      assert.equal(keys[0]?.status, 'active');
+      assert.match(String(keys[0]?.created_at), /^\d{4}-\d\d-\d\dT/);
+
+      const rotated = run(['keys', 'rotate', '--json']);
+      assert.equal(rotated.status, 0, rotated.stderr);
+      const next = JSON.parse(rotated.stdout) as { kid: string; status: string };
+      assert.equal(next.status, 'active');
+      const text = run(['keys', 'list']);
+      assert.equal(text.status, 0, text.stderr);
+      const lines = text.stdout.trim().split('\n');
+      assert.match(lines[0] ?? '', /^KID\s+ALG\s+STATUS\s+CREATED\s+PUBLISHED UNTIL$/);
+      assert.match(lines[1] ?? '', new RegExp(`^${next.kid}\\s+RS256\\s+active\\s`));
+      assert.match(lines[2] ?? '', new RegExp(`^${String(keys[0]?.kid)}\\s+RS256\\s+retired\\s+\\S+\\s+\\d{4}-`));
+      for (const out of [list.stdout, rotated.stdout, text.stdout]) assert.doesNotMatch(out, /PRIVATE|"d"|"k"/);
+    });
+
+    test('bad input: non-zero exit, a clear first line on stderr, nothing on stdout', () => {
+      const cases: [string[], string, RegExp][] = [
+        [['init', '--org', 'Other', '--email', 'bob@example.com', '--password-stdin'], `${PASSWORD}\n`, /already has users/],
+        [['init', '--org', 'Other', '--email', 'bob\u0001@example.com', '--password-stdin'], `${PASSWORD}\n`, /invalid email/],
+        [['init', '--org', '!!!', '--email', 'bob@example.com', '--password-stdin'], `${PASSWORD}\n`, /invalid slug/],
+        [['init', '--email', 'bob@example.com', '--password-stdin'], '', /required option '--org <name>'/],
+        [['init', '--org', 'Xy', '--email', 'bob@example.com', '--password-stdin'], 'x'.repeat(300), /8 to 256 characters/],
+        [['keys', 'rotate', 'extra'], '', /too many arguments/],
+        [['keys', 'list', '--bogus'], '', /unknown option '--bogus'/],
+        [['keys', 'shred'], '', /unknown command 'shred'|too many arguments/],
+        [['nope'], '', /unknown command 'nope'/],
+      ];
+      for (const [args, input, message] of cases) {
+        const res = run(args, input);
+        assert.notEqual(res.status, 0, args.join(' '));
+        assert.match(res.stderr.split('\n')[0] ?? '', message, `${args.join(' ')}: ${res.stderr}`);
+        assert.equal(res.stdout, '', args.join(' '));
+        assert.ok(!res.stderr.includes(PASSWORD));
+      }
+    });
+  });
+}
