@@ -51,6 +51,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         [['keys', 'list', '--help'], /no key material/],
         [['keys', 'rotate', '--help'], /stays published/],
         [['serve', '--help'], /start the HTTP server/],
+        [['token', '--help'], /add[\s\S]*list[\s\S]*show[\s\S]*remove[\s\S]*rotate/],
+        [['token', 'add', '--help'], /--description[\s\S]*--expires-days[\s\S]*--scopes[\s\S]*--org[\s\S]*--memory-space[\s\S]*--env/],
+        [['token', 'list', '--help'], /--org/],
+        [['token', 'show', '--help'], /unique prefix/],
+        [['token', 'remove', '--help'], /--force/],
+        [['token', 'rotate', '--help'], /--grace/],
+        [['auth', 'create-key', '--help'], /--name[\s\S]*--scopes/],
       ] as const) {
         const res = run([...args]);
         assert.equal(res.status, 0, `${args.join(' ')}: ${res.stderr}`);
