@@ -103,7 +103,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
       await limits.close();
       await external.close();
       await bus.close();
-      await audit.flush();
+      await (audit.close ? audit.close() : audit.flush());
       await storage.close();
     },
   };
@@ -117,5 +117,6 @@ function counted(audit: AuditLog, metrics: Metrics): AuditLog {
       audit.record(event);
     },
     flush: () => audit.flush(),
+    close: () => (audit.close ? audit.close() : audit.flush()),
   };
 }
