@@ -91,6 +91,9 @@ export function registerAudit(program: Command): void {
       if (opts.action !== undefined && !/^[A-Za-z0-9_.:-]{0,100}\*?$/.test(opts.action))
         throw new CliError('--action takes an action name, or a prefix ending in *');
       if (opts.follow && opts.until !== undefined) throw new CliError('--follow and --until do not go together');
+      // Validate times before opening storage; they are computed against the services' clock below.
+      if (opts.since !== undefined) parseWhen(opts.since, 0, '--since');
+      if (opts.until !== undefined) parseWhen(opts.until, 0, '--until');
       let intervalMs: number;
       try {
         intervalMs = Math.max(50, Math.round(parseDuration(opts.interval) * 1000));

@@ -1,0 +1,3 @@
+import { auditCliSuite } from './cli-suite.ts';
+
+auditCliSuite('sqlite');
