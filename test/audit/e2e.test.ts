@@ -9,6 +9,7 @@ import { bearer, login, type Registered, registerOrg } from '../identity/support
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { BACKENDS } from '../support/backends.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
+import { member } from './http-support.ts';
 
 for (const backend of BACKENDS) {
   describe(`audit trail end to end (${backend})`, () => {
@@ -127,6 +128,29 @@ for (const backend of BACKENDS) {
       assert.equal(reused.actor_id, a.userId);
       assert.equal(reused.target_type, 'session');
       assert.equal(reused.target_id, refreshed.target_id, 'the whole session (family) is the target');
+    });
+
+    test('a member reading the audit trail is refused, and the refusal is itself audited', async () => {
+      const m = await member(t, a, 'member');
+      const res = await t.app.inject({
+        method: 'GET',
+        url: '/v1/audit-events',
+        headers: { ...bearer(m.token), 'x-request-id': 'e2e-denied' },
+      });
+      assert.equal(res.statusCode, 403);
+      const [denied] = (await stored('permission.denied')).filter((e) => e.request_id === 'e2e-denied');
+      assert.ok(denied, 'permission.denied recorded');
+      assert.equal(denied.outcome, 'denied');
+      assert.equal(denied.organization_id, a.orgId);
+      assert.equal(denied.actor_type, 'user');
+      assert.equal(denied.actor_id, m.userId);
+      assert.equal(denied.target_type, 'route');
+      assert.equal(denied.target_id, 'GET /v1/audit-events');
+      const list = await t.app.inject({ method: 'GET', url: '/v1/audit-events?action=permission.denied', headers: bearer(a.access) });
+      assert.ok(
+        (list.json().data as { id: string }[]).some((e) => e.id === denied.id),
+        'the owner sees it through the API',
+      );
     });
 
     test('no stored event carries any secret these actions used', async () => {
