@@ -24,6 +24,7 @@ export async function member(t: TestApp, owner: Registered, role: string): Promi
   return { token: res.json().access_token, userId: reg.json().user.id };
 }
 
+/** Creates an API key in `owner`'s organization with these scopes (the key is registered as a secret). */
 export async function apiKey(t: TestApp, owner: Registered, scopes: string[]): Promise<{ key: string; id: string }> {
   const res = await t.app.inject({
     method: 'POST',
