@@ -155,7 +155,12 @@ export function createApiKeyService(deps: CoreDeps): ApiKeyService {
     if (!v || (organizationId !== undefined && v.row.organization_id !== organizationId)) throw invalid();
     const { row } = v;
     if (row.revoked_at !== null && row.revoked_at <= now) {
-      refuse(row, 'api_key_revoked', row.rotated_to ? 'API key was rotated and its grace period is over' : 'API key has been revoked', ctx);
+      refuse(
+        row,
+        'api_key_revoked',
+        row.rotated_to ? 'API key was rotated: its grace period is over, or it was revoked' : 'API key has been revoked',
+        ctx,
+      );
     }
     if (row.expires_at !== null && row.expires_at <= now) refuse(row, 'api_key_expired', 'API key has expired', ctx);
     if (parsed.environment !== undefined && parsed.environment !== config.apiKeyEnvironment) {
