@@ -109,6 +109,20 @@ for (const backend of BACKENDS) {
       assert.equal(e.target?.type, 'session');
       assert.equal(e.ip, '127.0.0.1');
       assert.equal(e.actor.id, adminOfA.userId, 'the last login was the admin');
+
+      t.services.audit.record({
+        action: 'test.no_target',
+        outcome: 'denied',
+        organizationId: a.orgId,
+        actor: { type: 'anonymous', id: null },
+        details: { layer: 'ip', limit: 10 },
+      });
+      const bare = (await list(bearer(a.access), '?action=test.no_target')).json().data as AuditEventView[];
+      assert.equal(bare.length, 1);
+      assert.deepEqual(
+        { actor: bare[0]?.actor, target: bare[0]?.target, ip: bare[0]?.ip, details: bare[0]?.details },
+        { actor: { type: 'anonymous', id: null }, target: null, ip: null, details: { layer: 'ip', limit: 10 } },
+      );
     });
 
     test('filters: action (exact, prefix), actor, actor_type, target, outcome, time range', async () => {
