@@ -430,7 +430,11 @@ const ceilingRps = tables.find((x) => x.scenario.id === 'a')?.rows.find((r) => r
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const ratio = (a: number, b: number) =>
-  b > 0 && a > 0 ? `${a / b >= 100 ? Math.round(a / b).toLocaleString('en-US') : (a / b).toFixed(2)}×` : '—';
+  b > 0 && a > 0
+    ? `${a / b >= 100 ? Math.round(a / b).toLocaleString('en-US') : (a / b).toFixed(2)}×`
+    : a > 0 && b === 0
+      ? '∞ (0 completed)'
+      : '—';
 const ms = (n: number, r: Row) => (r.completed === 0 ? '—' : String(n));
 
 function gatehouseRowFor(rows: Row[], row: Row): Row | undefined {
@@ -483,6 +487,7 @@ const eGhBurst = find('e', `${L.gh}, API key during a login burst`);
 const eBaBurst = find('e', `${L.betterAuth}, API key during a login burst`);
 const aBa = find('a', L.betterAuth);
 const microRow = micro.find((m) => m.alg === 'RS256');
+
 const behind = headline.filter((line) => {
   const m = /\*\*([\d.,]+)×\*\*/.exec(line);
   return m ? Number((m[1] ?? '').replace(/,/g, '')) < 1 : false;
@@ -499,30 +504,36 @@ const peersList = [
 ];
 
 const why: string[] = [];
-if (aCeil && aOpen && aGh)
+const us = (r: Row | undefined) => (r && r.rps > 0 ? 1e6 / r.rps : 0);
+const pCase = (prefix: string) => pipeline.find((r) => r.case.startsWith(prefix))?.us ?? 0;
+if (aCeil && aOpen && aGh) {
+  const stack = us(aOpen) - us(aCeil);
+  const auth = us(aGh) - us(aOpen);
   why.push(
-    `- **Most of the gap to the ceiling is Gatehouse's HTTP stack, not authentication.** The same Gatehouse app answers a route *without* auth at ${fmt(aOpen.rps)} req/s (${ratio(aOpen.rps, aCeil.rps)} the bare-Fastify ceiling); adding API-key authentication takes it to ${fmt(aGh.rps)} (${ratio(aGh.rps, aOpen.rps)} its own no-auth route). The app's global hooks (request ids, the rate limiter and its headers, metrics, security headers, the problem+json error handler) cost more than the credential check.${aOff ? ` With rate limiting off the key route does ${fmt(aOff.rps)} req/s (${ratio(aOff.rps, aGh.rps)} the default).` : ''}`,
+    `- **Where a key-protected request's time goes** (server time per request = 1 / req/s of a saturated single-process server): bare Fastify ${us(aCeil).toFixed(0)} µs; Gatehouse's app on a route without auth ${us(aOpen).toFixed(0)} µs (${stack >= 0 ? '+' : ''}${stack.toFixed(0)} µs: Gatehouse's global hooks — request ids, the per-IP limiter and its headers on public routes, metrics, security headers); Gatehouse's key route ${us(aGh).toFixed(0)} µs (${auth >= 0 ? '+' : ''}${auth.toFixed(0)} µs for extract → verify → authorize plus the per-key limiter)${aOff ? `; the same with rate limiting off ${us(aOff).toFixed(0)} µs` : ''}. In process the authentication pipeline for that key costs ${pCase('valid API key').toFixed(1)} µs. ${stack > auth ? 'So most of the gap to the ceiling is the HTTP stack around authentication, not authentication itself.' : 'So authentication and the limiter, not the rest of the stack, are the larger part of the gap to the ceiling.'}`,
   );
-const pKey = pipeline.find((r) => r.case.startsWith('valid API key'));
-if (aCeil && aOpen && aGh && pKey)
-  why.push(
-    `- **Per request, in server time** (1 / req/s of a saturated single-process server): the ceiling ${(1e6 / aCeil.rps).toFixed(0)} µs, Gatehouse's no-auth route ${(1e6 / aOpen.rps).toFixed(0)} µs, Gatehouse's key route ${(1e6 / aGh.rps).toFixed(0)} µs; in process, the authentication pipeline for that key costs ${pKey.us.toFixed(1)} µs (see "Gatehouse's whole authentication pipeline" below).`,
-  );
+}
 if (b1Gh && b1Fj)
   why.push(
-    `- **JWT, same token:** Gatehouse ${fmt(b1Gh.rps)} req/s against @fastify/jwt ${fmt(b1Fj.rps)} (${ratio(b1Gh.rps, b1Fj.rps)}). Gatehouse verifies a token once and then serves it from a SHA-256-keyed cache, but checks session revocation on every request and pays the app overhead above; @fastify/jwt verifies RS256 every time on a bare Fastify.`,
+    `- **JWT, same token:** Gatehouse ${fmt(b1Gh.rps)} req/s against @fastify/jwt ${fmt(b1Fj.rps)} (${ratio(b1Gh.rps, b1Fj.rps)}). Gatehouse verifies a token once and then serves it from a SHA-256-keyed cache (in process ${pCase('valid JWT, same').toFixed(1)} µs per call, the session-revocation check included); @fastify/jwt runs a full RS256 verification on every request.`,
   );
 if (b2Gh && b2Fj && microRow)
   why.push(
-    `- **JWT, fresh token per request:** Gatehouse ${fmt(b2Gh.rps)} req/s against @fastify/jwt ${fmt(b2Fj.rps)} (${ratio(b2Gh.rps, b2Fj.rps)})${b2Ceil ? `, ceiling ${fmt(b2Ceil.rps)}` : ''}. In process, Gatehouse's RS256 verification costs ${microRow.gatehouse.toFixed(0)} µs against ${microRow.floor.toFixed(0)} µs for the bare node:crypto verify (see the micro-benchmark below); the rest is per-request work outside verification.`,
+    `- **JWT, fresh token per request:** Gatehouse ${fmt(b2Gh.rps)} req/s (${us(b2Gh).toFixed(0)} µs per request) against @fastify/jwt ${fmt(b2Fj.rps)} (${us(b2Fj).toFixed(0)} µs), ${ratio(b2Gh.rps, b2Fj.rps)}${b2Ceil ? `; ceiling ${fmt(b2Ceil.rps)}` : ''}. Both do one RS256 verification per request; in process Gatehouse's \`verifyJwt\` costs ${microRow.gatehouse.toFixed(0)} µs against ${microRow.floor.toFixed(0)} µs for the bare node:crypto verify, and its whole pipeline for a fresh token ${pCase('valid JWT, fresh').toFixed(0)} µs (it also hashes the token for the cache and stores the Principal). The remaining difference per request is the same HTTP-stack cost as in (a).`,
+  );
+const cGh = find('c', `${L.gh}, bad JWT signature`);
+const cFj = find('c', L.fastifyJwt);
+if (cGh && cFj)
+  why.push(
+    `- **Invalid JWT:** Gatehouse ${fmt(cGh.rps)} req/s (${us(cGh).toFixed(0)} µs per request) against @fastify/jwt ${fmt(cFj.rps)} (${us(cFj).toFixed(0)} µs). A refused token is never cached, so every request is a full RS256 verification (in process ${pCase('JWT with a bad').toFixed(0)} µs through the pipeline); then Gatehouse counts the failure against the client IP's bucket and renders a problem+json 401 with a \`WWW-Authenticate\` challenge, where @fastify/jwt answers a plain 401.`,
   );
 if (eGhBurst && aGh)
   why.push(
-    `- **Login burst:** with ${LOGIN_CONNECTIONS} connections logging in, Gatehouse's key-protected route went from p99 ${aGh.p99} ms (scenario a) to ${eGhBurst.p99} ms and from ${fmt(aGh.rps)} to ${fmt(eGhBurst.rps)} req/s, while serving ${fmt(eGhBurst.companionRps ?? 0)} logins/s: argon2id runs on the libuv pool, so the event loop keeps serving, but on 2 cores argon2 takes CPU from everything else.${eBaBurst && aBa ? ` Better Auth: p99 ${aBa.p99} → ${eBaBurst.p99} ms, ${fmt(aBa.rps)} → ${fmt(eBaBurst.rps)} req/s, ${fmt(eBaBurst.companionRps ?? 0)} logins/s.` : ''}`,
+    `- **Login burst:** with ${LOGIN_CONNECTIONS} connections logging in, Gatehouse's key-protected route went from p99 ${aGh.p99} ms (scenario a) to ${eGhBurst.p99} ms and from ${fmt(aGh.rps)} to ${fmt(eGhBurst.rps)} req/s, while serving ${fmt(eGhBurst.companionRps ?? 0)} logins/s. argon2id runs on the libuv pool, so the event loop keeps answering; on 2 cores the hashing still takes CPU from everything else.${eBaBurst && aBa ? ` Better Auth: p99 ${aBa.p99} → ${eBaBurst.p99} ms, ${fmt(aBa.rps)} → ${fmt(eBaBurst.rps)} req/s, ${fmt(eBaBurst.companionRps ?? 0)} logins/s.` : ''}`,
   );
 if (memory && memoryAlone !== undefined)
   why.push(
-    `- **The bcrypt design:** one valid request alone, on an idle machine, took ${Math.round(memoryAlone)} ms (50 bcrypt comparisons at cost 10). Under ${CONNECTIONS} connections its throughput is bounded by about 2 cores ÷ (50 × ~66 ms), well under 1 request per second, and most requests do not finish within the run; an unknown token costs 100 comparisons. Its rows are shown as measured.`,
+    `- **The bcrypt design:** one valid request on its own (no other load from the bench) took ${Math.round(memoryAlone)} ms: 50 bcrypt comparisons at cost 10. Under ${CONNECTIONS} connections its throughput is bounded by about 2 cores ÷ (50 × ~66 ms), under 1 request per second, so few or no requests finish within a run; an unknown token costs all 100 comparisons. Its rows are shown as measured.`,
   );
 
 const section = [
