@@ -80,6 +80,8 @@ for (const backend of BACKENDS) {
         [{ ...base, admin_email: ' z@example.com' }, 'validation_failed'],
         [{ ...base, admin_email: 'z@x@example.com' }, 'validation_failed'],
         [{ ...base, organization_name: ['Z'] }, 'validation_failed'],
+        [{ ...base, organization_name: 'Z\u0007' }, 'validation_failed'],
+        [{ ...base, admin_name: 'line\nbreak' }, 'validation_failed'],
         [[base], 'validation_failed'],
         [null, 'validation_failed'],
       ];
@@ -272,6 +274,23 @@ for (const backend of BACKENDS) {
       assert.equal((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: bearer(third.access_token) })).statusCode, 401);
       assert.equal((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: bearer(r.access) })).statusCode, 200);
       assert.equal((await login(t, r.email, r.password)).statusCode, 401);
+      assert.equal((await login(t, r.email, newPassword)).statusCode, 200);
+      // An API key of the same organization may not change the owner's password: 403, nothing changes.
+      const key = await t.app.inject({
+        method: 'POST',
+        url: '/v1/api-keys',
+        headers: bearer(r.access),
+        payload: { name: 'k', scopes: ['*'] },
+      });
+      registerSecret(key.json().key);
+      const byKey = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/password',
+        headers: { 'x-api-key': key.json().key },
+        payload: { current_password: newPassword, new_password: 'yet another password' },
+      });
+      assert.equal(byKey.statusCode, 403);
+      assert.equal(byKey.json().error, 'user_session_required');
       assert.equal((await login(t, r.email, newPassword)).statusCode, 200);
     });
 

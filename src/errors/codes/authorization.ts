@@ -30,4 +30,10 @@ export const authorizationErrors = {
     description: 'The credential covers several memory spaces; name one with `X-Memory-Space` or in the request.',
     oauth: 'invalid_request',
   },
+  user_session_required: {
+    code: 'ERR-6005',
+    status: 403,
+    title: 'User session required',
+    description: "Only a user's own login session may do this (e.g. change its password); API keys and external tokens may not.",
+  },
 } as const satisfies Record<string, ErrorSpec>;

@@ -7,7 +7,8 @@ export const password = { type: 'string', minLength: PASSWORD_MIN, maxLength: PA
 export const username = { type: 'string', pattern: USERNAME_PATTERN } as const;
 export const slug = { type: 'string', pattern: SLUG_PATTERN } as const;
 export const spaceName = { type: 'string', pattern: SPACE_NAME_PATTERN } as const;
-export const displayName = { type: 'string', minLength: 1, maxLength: 200 } as const;
+/** Names people read (organizations, users): one line, no control characters. */
+export const displayName = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$' } as const;
 export const role = { type: 'string', enum: ['owner', 'admin', 'member', 'readonly'] } as const;
 
 export const userSchema = {

@@ -140,7 +140,7 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
     async (request) => {
       const principal = principalOf(request);
       if (principal.kind !== 'user' || principal.userId === undefined) {
-        throw new GatehouseError('credential_kind_not_allowed', 'Only a user session can change its password');
+        throw new GatehouseError('user_session_required', 'Only a user session can change its password');
       }
       const { current_password, new_password } = request.body;
       assertPasswordAcceptable(new_password);
