@@ -130,6 +130,21 @@ for (const backend of BACKENDS) {
       }
     });
 
+    test('ten concurrent rotations of one key: exactly one new key, the others a 409', async () => {
+      const { id } = await newKey();
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          t.app.inject({ method: 'POST', url: `/v1/api-keys/${id}/rotate`, headers: { 'x-api-key': adminKey }, payload: {} }),
+        ),
+      );
+      const won = results.filter((r) => r.statusCode === 201);
+      for (const r of won) registerSecret(r.json().key);
+      assert.equal(won.length, 1, results.map((r) => r.statusCode).join(','));
+      assert.ok(results.every((r) => r.statusCode === 201 || r.json().error === 'api_key_already_rotated'));
+      const successors = await t.services.storage.db.selectFrom('api_keys').select('id').where('rotated_from', '=', id).execute();
+      assert.equal(successors.length, 1);
+    });
+
     test('accepted as X-API-Key, Bearer and Api-Key', async () => {
       const { key } = await newKey();
       for (const headers of [{ 'x-api-key': key }, { authorization: `Bearer ${key}` }, { authorization: `api-key ${key}` }] as Record<
