@@ -40,6 +40,8 @@ export async function createTestApp(
   const config = loadConfig({
     env: {},
     file: undefined,
+    // Rate limits are off unless a test turns them on: suites make many anonymous calls from one IP
+    // on a frozen clock. The brute-force guard stays on everywhere.
     overrides: { dataDir, logLevel: 'info', publicUrl: 'http://gatehouse.test', rateLimitEnabled: false, ...overrides },
   });
   const logs: Record<string, unknown>[] = [];
