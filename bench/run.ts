@@ -133,6 +133,8 @@ interface Target {
   expect: number;
   /** Connections, when not the common CONNECTIONS (logins: LOGIN_CONNECTIONS for every server). */
   connections?: number;
+  /** GET this path before and after each run: the server's event-loop delay during the run. */
+  eldPath?: string;
   /** Run concurrently with the main load (the login burst); its figures are reported alongside. */
   companion?: Omit<LoadSpec, 'duration'>;
 }
@@ -179,9 +181,11 @@ const scenarios: Scenario[] = [
     targets: [
       ...t(L.ceiling, 'ceiling', p(ceiling), { url: `${ceiling?.base}/protected` }),
       ...t(L.ghOpen, 'gatehouse', gh, { url: `${gh.base}/open` }),
-      ...t(L.gh, 'gatehouse', gh, { url: `${gh.base}/protected`, headers: { 'x-api-key': gh.ready.key } }),
+      ...t(L.gh, 'gatehouse', gh, { url: `${gh.base}/protected`, headers: { 'x-api-key': gh.ready.key } }, 200, { eldPath: '/eld' }),
       ...t(L.ghOff, 'gatehouse', ghOff, { url: `${ghOff.base}/protected`, headers: { 'x-api-key': ghOff.ready.key } }),
-      ...t(L.betterAuth, 'peer', p(betterAuth), { url: `${betterAuth?.base}/protected`, headers: betterAuth?.ready.headers ?? {} }),
+      ...t(L.betterAuth, 'peer', p(betterAuth), { url: `${betterAuth?.base}/protected`, headers: betterAuth?.ready.headers ?? {} }, 200, {
+        eldPath: '/eld',
+      }),
       ...t(L.memory, 'peer', p(memory), { url: `${memory?.base}/protected`, headers: memory?.ready.headers ?? {}, timeout: 30 }),
     ],
   },
@@ -193,6 +197,7 @@ const scenarios: Scenario[] = [
     targets: [
       ...t(L.ceiling, 'ceiling', p(ceiling), { url: `${ceiling?.base}/protected`, headers: bearer(gh.ready.token) }),
       ...t(L.gh, 'gatehouse', gh, { url: `${gh.base}/protected`, headers: bearer(gh.ready.token) }),
+      ...t(L.ghOff, 'gatehouse', ghOff, { url: `${ghOff.base}/protected`, headers: bearer(ghOff.ready.token) }),
       ...t(L.fastifyJwt, 'peer', p(fastifyJwt), { url: `${fastifyJwt?.base}/protected`, headers: bearer(gh.ready.token) }),
       ...t(L.express, 'peer', p(expressPassport), { url: `${expressPassport?.base}/protected`, headers: bearer(gh.ready.token) }),
     ],
@@ -215,6 +220,13 @@ const scenarios: Scenario[] = [
       'The same requests with a credential that must be refused (401): a JWT whose signature has one character changed, or a well-formed API key that is not stored (the same one every request; Gatehouse caches the miss). The memory-server design compares an unknown token with all 100 stored hashes.',
     targets: [
       ...t(`${L.gh}, bad JWT signature`, 'gatehouse', gh, { url: `${gh.base}/protected`, headers: bearer(gh.ready.badToken) }, 401),
+      ...t(
+        `${L.ghOff}, bad JWT signature`,
+        'gatehouse',
+        ghOff,
+        { url: `${ghOff.base}/protected`, headers: bearer(ghOff.ready.badToken) },
+        401,
+      ),
       ...t(
         `${L.gh}, unknown API key`,
         'gatehouse',
@@ -314,6 +326,7 @@ const scenarios: Scenario[] = [
         { url: `${gh.base}/protected`, headers: { 'x-api-key': gh.ready.key } },
         200,
         {
+          eldPath: '/eld',
           companion: { url: `${gh.base}/v1/auth/login`, method: 'POST', headers: json, body: ghLoginBody, connections: LOGIN_CONNECTIONS },
         },
       ),
@@ -325,6 +338,7 @@ const scenarios: Scenario[] = [
         200,
         {
           compareWith: `${L.gh}, API key during a login burst`,
+          eldPath: '/eld',
           companion: {
             url: `${betterAuth?.base}/login`,
             method: 'POST',
@@ -352,8 +366,14 @@ const scenarios: Scenario[] = [
 ];
 
 // ── Runs ───────────────────────────────────────────────────────────────────────────────────────
+interface Eld {
+  p50: number;
+  p99: number;
+  max: number;
+}
 interface Sample {
   main: LoadResult;
+  eld?: Eld;
   companion?: LoadResult;
   rss: number;
 }
@@ -363,11 +383,14 @@ const keyOf = (s: Scenario, target: Target) => `${s.id}|${target.label}`;
 async function measure(target: Target, seconds: number): Promise<Sample> {
   await waitIdle(target.server.pid, quick ? 2_000 : 5_000);
   const spec: LoadSpec = { ...target.spec, connections: target.connections ?? CONNECTIONS, duration: seconds };
+  const eldUrl = target.eldPath ? `${target.server.base}${target.eldPath}` : undefined;
+  if (eldUrl) await (await fetch(eldUrl)).arrayBuffer();
   const [main, companion] = await Promise.all([
     runLoad(spec),
     target.companion ? runLoad({ ...target.companion, duration: seconds }, 1) : Promise.resolve(undefined),
   ]);
-  return { main, ...(companion ? { companion } : {}), rss: rssMiB(target.server.pid) };
+  const eld = eldUrl ? ((await (await fetch(eldUrl)).json()) as Eld) : undefined;
+  return { main, ...(companion ? { companion } : {}), ...(eld ? { eld } : {}), rss: rssMiB(target.server.pid) };
 }
 
 log('JWT micro-benchmark …');
@@ -410,6 +433,7 @@ interface Row {
   completed: number;
   unexpected: number;
   companionRps?: number;
+  eld?: Eld;
 }
 function rowOf(scenario: Scenario, target: Target): Row {
   const ss = samples.get(keyOf(scenario, target)) ?? [];
@@ -423,6 +447,15 @@ function rowOf(scenario: Scenario, target: Target): Row {
     completed: ss.reduce((a, s) => a + s.main.total, 0),
     unexpected: ss.reduce((a, s) => a + s.main.total - (s.main.statuses[String(target.expect)] ?? 0), 0),
     ...(companions.length > 0 ? { companionRps: median(companions) } : {}),
+    ...(ss.some((s) => s.eld)
+      ? {
+          eld: {
+            p50: median(ss.flatMap((s) => (s.eld ? [s.eld.p50] : []))),
+            p99: median(ss.flatMap((s) => (s.eld ? [s.eld.p99] : []))),
+            max: Math.max(...ss.flatMap((s) => (s.eld ? [s.eld.max] : []))),
+          },
+        }
+      : {}),
   };
 }
 const tables = scenarios.map((s) => ({ scenario: s, rows: s.targets.map((target) => rowOf(s, target)) }));
@@ -448,16 +481,17 @@ for (const { scenario, rows } of tables) {
   if (rows.length === 0) continue;
   const ownCeiling = rows.find((r) => r.target.role === 'ceiling')?.rps ?? ceilingRps;
   const hasCompanion = rows.some((r) => r.companionRps !== undefined);
+  const hasEld = rows.some((r) => r.eld !== undefined);
   sections.push(
     `### ${scenario.title}`,
     '',
     scenario.about,
     '',
-    `| server | req/s | p50 ms | p99 ms | RSS MiB | × ceiling | Gatehouse ÷ this |${hasCompanion ? ' logins/s alongside |' : ''} wrong answers |`,
-    `| --- | ---: | ---: | ---: | ---: | ---: | ---: |${hasCompanion ? ' ---: |' : ''} ---: |`,
+    `| server | req/s | p50 ms | p99 ms | RSS MiB | × ceiling | Gatehouse ÷ this |${hasCompanion ? ' logins/s alongside |' : ''}${hasEld ? ' event-loop delay p99 / max ms |' : ''} wrong answers |`,
+    `| --- | ---: | ---: | ---: | ---: | ---: | ---: |${hasCompanion ? ' ---: |' : ''}${hasEld ? ' ---: |' : ''} ---: |`,
     ...rows.map((r) => {
       const ghRow = r.target.role === 'peer' || r.target.role === 'ceiling' ? gatehouseRowFor(rows, r) : undefined;
-      return `| ${r.target.role === 'gatehouse' ? `**${r.target.label}**` : r.target.label} | ${fmt(r.rps)} | ${ms(r.p50, r)} | ${ms(r.p99, r)} | ${Math.round(r.rss)} | ${ratio(r.rps, ownCeiling)} | ${ghRow ? `**${ratio(ghRow.rps, r.rps)}**` : ''} |${hasCompanion ? ` ${r.companionRps === undefined ? '' : fmt(r.companionRps)} |` : ''} ${r.unexpected} |`;
+      return `| ${r.target.role === 'gatehouse' ? `**${r.target.label}**` : r.target.label} | ${fmt(r.rps)} | ${ms(r.p50, r)} | ${ms(r.p99, r)} | ${Math.round(r.rss)} | ${ratio(r.rps, ownCeiling)} | ${ghRow ? `**${ratio(ghRow.rps, r.rps)}**` : ''} |${hasCompanion ? ` ${r.companionRps === undefined ? '' : fmt(r.companionRps)} |` : ''}${hasEld ? ` ${r.eld ? `${r.eld.p99.toFixed(1)} / ${r.eld.max.toFixed(1)}` : ''} |` : ''} ${r.unexpected} |`;
     }),
     '',
   );
@@ -513,9 +547,10 @@ if (aCeil && aOpen && aGh) {
     `- **Where a key-protected request's time goes** (server time per request = 1 / req/s of a saturated single-process server): bare Fastify ${us(aCeil).toFixed(0)} µs; Gatehouse's app on a route without auth ${us(aOpen).toFixed(0)} µs (${stack >= 0 ? '+' : ''}${stack.toFixed(0)} µs: Gatehouse's global hooks — request ids, the per-IP limiter and its headers on public routes, metrics, security headers); Gatehouse's key route ${us(aGh).toFixed(0)} µs (${auth >= 0 ? '+' : ''}${auth.toFixed(0)} µs for extract → verify → authorize plus the per-key limiter)${aOff ? `; the same with rate limiting off ${us(aOff).toFixed(0)} µs` : ''}. In process the authentication pipeline for that key costs ${pCase('valid API key').toFixed(1)} µs. ${stack > auth ? 'So most of the gap to the ceiling is the HTTP stack around authentication, not authentication itself.' : 'So authentication and the limiter, not the rest of the stack, are the larger part of the gap to the ceiling.'}`,
   );
 }
+const b1Off = find('b1', L.ghOff);
 if (b1Gh && b1Fj)
   why.push(
-    `- **JWT, same token:** Gatehouse ${fmt(b1Gh.rps)} req/s against @fastify/jwt ${fmt(b1Fj.rps)} (${ratio(b1Gh.rps, b1Fj.rps)}). Gatehouse verifies a token once and then serves it from a SHA-256-keyed cache (in process ${pCase('valid JWT, same').toFixed(1)} µs per call, the session-revocation check included); @fastify/jwt runs a full RS256 verification on every request.`,
+    `- **JWT, same token:** Gatehouse ${fmt(b1Gh.rps)} req/s (${us(b1Gh).toFixed(0)} µs per request) against @fastify/jwt ${fmt(b1Fj.rps)} (${us(b1Fj).toFixed(0)} µs), ${ratio(b1Gh.rps, b1Fj.rps)}${b1Off ? `; Gatehouse with rate limiting off ${fmt(b1Off.rps)} (${us(b1Off).toFixed(0)} µs)` : ''}. Gatehouse verifies a token once and then serves it from a SHA-256-keyed cache (in process ${pCase('valid JWT, same').toFixed(1)} µs per call, the session-revocation check included, against ${pCase('valid JWT, fresh').toFixed(0)} µs cold), while @fastify/jwt runs a full RS256 verification every time; the saving is spent on the HTTP stack and the per-user limiter measured in (a).`,
   );
 if (b2Gh && b2Fj && microRow)
   why.push(
@@ -523,13 +558,14 @@ if (b2Gh && b2Fj && microRow)
   );
 const cGh = find('c', `${L.gh}, bad JWT signature`);
 const cFj = find('c', L.fastifyJwt);
+const cOff = find('c', `${L.ghOff}, bad JWT signature`);
 if (cGh && cFj)
   why.push(
-    `- **Invalid JWT:** Gatehouse ${fmt(cGh.rps)} req/s (${us(cGh).toFixed(0)} µs per request) against @fastify/jwt ${fmt(cFj.rps)} (${us(cFj).toFixed(0)} µs). A refused token is never cached, so every request is a full RS256 verification (in process ${pCase('JWT with a bad').toFixed(0)} µs through the pipeline); then Gatehouse counts the failure against the client IP's bucket and renders a problem+json 401 with a \`WWW-Authenticate\` challenge, where @fastify/jwt answers a plain 401.`,
+    `- **Invalid JWT:** Gatehouse ${fmt(cGh.rps)} req/s (${us(cGh).toFixed(0)} µs per request) against @fastify/jwt ${fmt(cFj.rps)} (${us(cFj).toFixed(0)} µs)${cOff ? `; Gatehouse with rate limiting off ${fmt(cOff.rps)} (${us(cOff).toFixed(0)} µs)` : ''}. A refused token is never cached, so every request is a full RS256 verification (in process ${pCase('JWT with a bad').toFixed(0)} µs through the pipeline, the thrown error included); then Gatehouse counts the failure against the client IP's bucket and renders a problem+json 401 with a \`WWW-Authenticate\` challenge, where @fastify/jwt answers a plain 401.`,
   );
 if (eGhBurst && aGh)
   why.push(
-    `- **Login burst:** with ${LOGIN_CONNECTIONS} connections logging in, Gatehouse's key-protected route went from p99 ${aGh.p99} ms (scenario a) to ${eGhBurst.p99} ms and from ${fmt(aGh.rps)} to ${fmt(eGhBurst.rps)} req/s, while serving ${fmt(eGhBurst.companionRps ?? 0)} logins/s. argon2id runs on the libuv pool, so the event loop keeps answering; on 2 cores the hashing still takes CPU from everything else.${eBaBurst && aBa ? ` Better Auth: p99 ${aBa.p99} → ${eBaBurst.p99} ms, ${fmt(aBa.rps)} → ${fmt(eBaBurst.rps)} req/s, ${fmt(eBaBurst.companionRps ?? 0)} logins/s.` : ''}`,
+    `- **Login burst:** with ${LOGIN_CONNECTIONS} connections logging in, Gatehouse's key-protected route went from p99 ${aGh.p99} ms (scenario a) to ${eGhBurst.p99} ms and from ${fmt(aGh.rps)} to ${fmt(eGhBurst.rps)} req/s, while serving ${fmt(eGhBurst.companionRps ?? 0)} logins/s; its event-loop delay p99 went from ${aGh.eld?.p99.toFixed(1) ?? '?'} ms to ${eGhBurst.eld?.p99.toFixed(1) ?? '?'} ms (max ${eGhBurst.eld?.max.toFixed(1) ?? '?'} ms). argon2id runs on the libuv pool, so the event loop is not stalled; on 2 cores the hashing still takes CPU from everything else.${eBaBurst && aBa ? ` Better Auth (node:crypto scrypt, also on the pool): p99 ${aBa.p99} → ${eBaBurst.p99} ms, ${fmt(aBa.rps)} → ${fmt(eBaBurst.rps)} req/s, ${fmt(eBaBurst.companionRps ?? 0)} logins/s, event-loop delay p99 ${aBa.eld?.p99.toFixed(1) ?? '?'} → ${eBaBurst.eld?.p99.toFixed(1) ?? '?'} ms.` : ''}`,
   );
 if (memory && memoryAlone !== undefined)
   why.push(

@@ -32,7 +32,7 @@ export function chartSvg(groups: readonly ChartGroup[], subtitle: string): strin
   const maxLog = Math.ceil(Math.log10(max));
   const x = (v: number) => labelWidth + (plot * (Math.log10(Math.max(v, 0.1)) - minLog)) / (maxLog - minLog);
   const out: string[] = [];
-  let y = 64;
+  let y = 72;
   for (const g of groups) {
     if (g.bars.length === 0) continue;
     out.push(`<text x="10" y="${y + 14}" font-weight="bold" font-size="14">${xml(g.title)}</text>`);
@@ -54,8 +54,8 @@ export function chartSvg(groups: readonly ChartGroup[], subtitle: string): strin
     const gx = x(10 ** e).toFixed(1);
     const label = e < 0 ? '0.1' : (10 ** e).toLocaleString('en-US');
     grid.push(
-      `<line x1="${gx}" y1="44" x2="${gx}" y2="${y}" stroke="#e0e0e0"/>`,
-      `<text x="${gx}" y="40" text-anchor="middle" font-size="11" fill="#616161">${label}</text>`,
+      `<line x1="${gx}" y1="58" x2="${gx}" y2="${y}" stroke="#e0e0e0"/>`,
+      `<text x="${gx}" y="54" text-anchor="middle" font-size="11" fill="#616161">${label}</text>`,
     );
   }
   const height = y + 10;

@@ -11,6 +11,7 @@ import { createPublicKey, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import SQLite from 'better-sqlite3';
 import { loadConfig } from '../../src/config/index.ts';
 import { generateKey } from '../../src/credentials/api-keys/format.ts';
@@ -39,6 +40,8 @@ export interface GatehouseReady {
   mintSeconds: number;
 }
 
+const eld = monitorEventLoopDelay({ resolution: 5 });
+eld.enable();
 const storedKeys = Number(process.env.BENCH_KEYS ?? 1000);
 const poolSize = Number(process.env.BENCH_TOKENS ?? 0);
 const tokensFile = process.env.BENCH_TOKENS_FILE;
@@ -64,6 +67,12 @@ const services = await createServices(config, { log: createLogger('silent') });
 const app = await buildApp(services, async (a) => {
   a.get('/open', { config: { protected: false } }, async () => ({ ok: true }));
   a.get('/protected', { preHandler: requireAuth() }, async () => ({ ok: true }));
+  // Event-loop delay since the last call (ms), for the login-burst scenario.
+  a.get('/eld', { config: { protected: false } }, async () => {
+    const out = { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 };
+    eld.reset();
+    return out;
+  });
 });
 const login = { email: 'bench@example.com', password: 'bench password 123' };
 const { organization, user } = await registerOrganization(

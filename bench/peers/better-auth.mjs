@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { apiKey } from '@better-auth/api-key';
 import { betterAuth } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
@@ -53,6 +54,14 @@ app.get(
   },
   async () => ({ ok: true }),
 );
+// Event-loop delay since the last call (ms), for the login-burst scenario (same as Gatehouse's bench server).
+const eld = monitorEventLoopDelay({ resolution: 5 });
+eld.enable();
+app.get('/eld', async () => {
+  const out = { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 };
+  eld.reset();
+  return out;
+});
 app.post('/login', async (request, reply) => {
   try {
     const out = await auth.api.signInEmail({ body: request.body, headers: new Headers() });
