@@ -582,6 +582,8 @@ const section = [
   `Gatehouse runs its default configuration (SQLite, RS256 signing keys, API-key and verified-token caches, rate limiting on with limits raised out of reach so the limiter runs but never refuses, audit on); every route shape is \`GET /protected\` → \`{"ok":true}\`. Peers (\`bench/peers/\`, own package.json, never Gatehouse dependencies):`,
   '',
   ...peersList,
+  '',
+  `Peers 4 and 5 use better-sqlite3 ${(JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version} from Gatehouse's own install (Node resolves it from the repository root); it is not repeated in bench/peers/package.json, which would cost a second native build of about 70 s. \`npm run bench\` runs \`npm ci --prefix bench/peers\` when bench/peers/node_modules is missing.`,
   ...(unavailable.size > 0 ? ['', ...[...unavailable].map(([name, reason]) => `**Not measured: ${name}** — ${reason}`)] : []),
   '',
   '### Headline: Gatehouse against each peer',
