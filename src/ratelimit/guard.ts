@@ -3,9 +3,9 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Clock } from '../lib/clock.ts';
+import { ExpiringCache } from '../lib/expiring-cache.ts';
 import type { AttemptGuard, AttemptKeys, GuardedSurface } from './attempt-guard.ts';
 import type { LimitsRedis } from './redis.ts';
-import { ExpiringMap } from './store.ts';
 
 /** Failure counting parameters of one counter (account or IP). */
 interface Rule {
@@ -40,14 +40,14 @@ interface GuardStore {
 }
 
 function memoryGuardStore(): GuardStore {
-  const counters = new ExpiringMap<Counter>(100_000);
+  const counters = new ExpiringCache<Counter>(100_000);
   return {
     async lockedUntil(key, now) {
       return counters.get(key, now)?.lockedUntil ?? 0;
     },
     async fail(key, now, r) {
       const next = failOnce(counters.get(key, now), now, r);
-      counters.set(key, next, Math.max(next.lockedUntil, now + r.windowMs), now);
+      counters.set(key, next, Math.max(next.lockedUntil, now + r.windowMs));
       return next.lockedUntil;
     },
     async reset(key) {

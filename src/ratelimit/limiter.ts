@@ -5,13 +5,14 @@ import type { RateLimitLayer } from '../config/options/limits.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { findOrganization } from '../identity/organizations.ts';
 import type { Clock } from '../lib/clock.ts';
+import { ExpiringCache } from '../lib/expiring-cache.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Principal } from '../pipeline/principal.ts';
 import type { Storage } from '../storage/index.ts';
 import type { Decision, Policy } from './gcra.ts';
 import type { LimitsRedis } from './redis.ts';
 import { createRedisStore } from './redis-store.ts';
-import { createMemoryStore, ExpiringMap, type LimitStore } from './store.ts';
+import { createMemoryStore, type LimitStore } from './store.ts';
 
 const MINUTE = 60_000;
 
@@ -69,8 +70,8 @@ export function createRateLimiter(deps: LimiterDeps): RateLimiter {
   const local = createMemoryStore();
   const shared: LimitStore | undefined = redis ? createRedisStore(redis, `${config.redisKeyPrefix}rl:`) : undefined;
   const failClosed = new Set<RateLimitLayer>(config.rateLimitFailClosed);
-  const orgTiers = new ExpiringMap<string | null>(10_000);
-  const exceeded = new ExpiringMap<true>(10_000);
+  const orgTiers = new ExpiringCache<string | null>(10_000);
+  const exceeded = new ExpiringCache<true>(10_000);
   const warnedTiers = new Set<string>();
 
   function tier(name: string | null | undefined): Policy | undefined {
@@ -89,7 +90,7 @@ export function createRateLimiter(deps: LimiterDeps): RateLimiter {
     if (hit !== undefined) return hit;
     const org = await findOrganization(deps.storage.db, organizationId);
     const value = org?.rate_limit_tier ?? null;
-    orgTiers.set(organizationId, value, now + MINUTE, now);
+    orgTiers.set(organizationId, value, now + MINUTE);
     return value;
   }
 
@@ -109,7 +110,7 @@ export function createRateLimiter(deps: LimiterDeps): RateLimiter {
   function firstExceeded(d: LayerDecision, bucket: string, principal: Principal | undefined, ctx: LimitContext, now: number): void {
     const key = `${d.layer}:${bucket}`;
     if (exceeded.get(key, now)) return;
-    exceeded.set(key, true, now + d.policy.windowMs, now);
+    exceeded.set(key, true, now + d.policy.windowMs);
     audit.record({
       action: 'rate_limit.exceeded',
       outcome: 'denied',
