@@ -491,7 +491,7 @@ for (const { scenario, rows } of tables) {
     `| --- | ---: | ---: | ---: | ---: | ---: | ---: |${hasCompanion ? ' ---: |' : ''}${hasEld ? ' ---: |' : ''} ---: |`,
     ...rows.map((r) => {
       const ghRow = r.target.role === 'peer' || r.target.role === 'ceiling' ? gatehouseRowFor(rows, r) : undefined;
-      return `| ${r.target.role === 'gatehouse' ? `**${r.target.label}**` : r.target.label} | ${fmt(r.rps)} | ${ms(r.p50, r)} | ${ms(r.p99, r)} | ${Math.round(r.rss)} | ${ratio(r.rps, ownCeiling)} | ${ghRow ? `**${ratio(ghRow.rps, r.rps)}**` : ''} |${hasCompanion ? ` ${r.companionRps === undefined ? '' : fmt(r.companionRps)} |` : ''}${hasEld ? ` ${r.eld ? `${r.eld.p99.toFixed(1)} / ${r.eld.max.toFixed(1)}` : ''} |` : ''} ${r.unexpected} |`;
+      return `| ${r.target.role === 'gatehouse' ? `**${r.target.label}**` : r.target.label} | ${fmt(r.rps)} | ${ms(r.p50, r)} | ${ms(r.p99, r)} | ${Math.round(r.rss)} | ${r.target.connections === undefined ? ratio(r.rps, ownCeiling) : '—'} | ${ghRow ? `**${ratio(ghRow.rps, r.rps)}**` : ''} |${hasCompanion ? ` ${r.companionRps === undefined ? '' : fmt(r.companionRps)} |` : ''}${hasEld ? ` ${r.eld ? `${r.eld.p99.toFixed(1)} / ${r.eld.max.toFixed(1)}` : ''} |` : ''} ${r.unexpected} |`;
     }),
     '',
   );
