@@ -164,9 +164,7 @@ for (const backend of BACKENDS) {
       assert.equal(ok.json().expires_in, 900);
     });
 
-    test('every 401 carries WWW-Authenticate, also on the public login and refresh routes (RFC 9110 §15.5.2)', {
-      todo: 'src/http/error-handler.ts sends no challenge on routes with config.protected === false (not owned here)',
-    }, async () => {
+    test('every 401 carries WWW-Authenticate, also on the public login and refresh routes (RFC 9110 §15.5.2)', async () => {
       const login401 = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'no@example.com', password: 'x' } });
       const refresh401 = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refresh_token: 'ghr_nope' } });
       for (const res of [login401, refresh401]) {
