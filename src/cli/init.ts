@@ -84,7 +84,7 @@ export function registerInit(program: Command): void {
             [
               `created organization ${organization.name} (${organization.slug}, ${organization.id})`,
               `created owner ${user.email} (${user.id})`,
-              'next: gatehouse serve, then POST /v1/auth/login',
+              'next: log in with POST /v1/auth/login (the server runs with gatehouse serve)',
             ].join('\n'),
         );
       });
