@@ -154,7 +154,7 @@ export function registerToken(program: Command): void {
         const view = renderKey(await findOne(s, ref), s.clock.now());
         output(cmd, view, () =>
           Object.entries(view)
-            .map(([k, v]) => `${k.padEnd(14)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
+            .map(([k, v]) => `${k.padEnd(15)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
             .join('\n'),
         );
       });
