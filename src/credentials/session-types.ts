@@ -21,7 +21,14 @@ export interface StartSessionInput {
   readonly userAgent?: string | null;
 }
 
-export type RevokeReason = 'logout' | 'password_changed' | 'reuse_detected' | 'admin' | 'user_disabled' | 'membership_removed';
+export type RevokeReason =
+  | 'logout'
+  | 'password_changed'
+  | 'reuse_detected'
+  | 'admin'
+  | 'user_disabled'
+  | 'membership_removed'
+  | 'organization_deleted';
 
 /** Who ended a session, for the `token.revoked` audit event (ids only). Default: the system. */
 export interface RevokedBy {
@@ -47,6 +54,8 @@ export interface SessionService {
   revoke(sessionId: string, reason: RevokeReason, by?: RevokedBy): Promise<void>;
   /** Revokes every session of a user (optionally but one, or in one organization only); returns how many. */
   revokeAllForUser(userId: string, reason: RevokeReason, opts?: RevokeAllOptions): Promise<number>;
+  /** Revokes every session in an organization (it is being deleted); returns how many. */
+  revokeAllInOrganization(organizationId: string, reason: RevokeReason, by?: RevokedBy): Promise<number>;
   /** True when the session is revoked or past its lifetimes; fast (cached, invalidated on revoke). */
   isRevoked(sessionId: string): Promise<boolean>;
 }

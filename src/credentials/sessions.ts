@@ -164,6 +164,10 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       );
     },
 
+    revokeAllInOrganization(organizationId, reason, by) {
+      return revokeWhere({ organizationId }, reason, by);
+    },
+
     async isRevoked(sessionId) {
       const now = clock.now();
       const cached = revokedCache.get(sessionId);

@@ -240,7 +240,35 @@ for (const backend of BACKENDS) {
       assert.equal(conflict.json().error, 'slug_taken');
       const c = await registerOrg(t, 'gamma');
       assert.equal((await t.app.inject({ method: 'DELETE', url: '/v1/organizations/gamma', headers: bearer(c.access) })).statusCode, 204);
-      assert.equal((await t.app.inject({ method: 'GET', url: '/v1/organizations/gamma', headers: bearer(c.access) })).statusCode, 404);
+      // The owner's session in gamma ended with it.
+      const gone = await t.app.inject({ method: 'GET', url: '/v1/organizations/gamma', headers: bearer(c.access) });
+      assert.equal(gone.statusCode, 401);
+      assert.equal(gone.json().error, 'token_revoked');
+      assert.equal((await t.app.inject({ method: 'GET', url: '/v1/organizations/gamma', headers: bearer(b.access) })).statusCode, 404);
+    });
+
+    test('deleting an organization stops its API keys and sessions at once (no cache TTL to wait out)', async () => {
+      const d = await registerOrg(t, 'delta');
+      const other = (await login(t, d.email, d.password)).json();
+      const k = await t.app.inject({
+        method: 'POST',
+        url: '/v1/api-keys',
+        headers: bearer(d.access),
+        payload: { name: 'k', scopes: ['*'] },
+      });
+      const key = k.json().key;
+      registerSecret(key);
+      const check = (headers: Record<string, string>) => t.app.inject({ method: 'POST', url: '/v1/auth/check', headers, payload: {} });
+      // Warm every cache first.
+      for (const h of [{ 'x-api-key': key }, bearer(d.access), bearer(other.access_token)]) assert.equal((await check(h)).statusCode, 200);
+      const del = await t.app.inject({ method: 'DELETE', url: '/v1/organizations/delta', headers: bearer(d.access) });
+      assert.equal(del.statusCode, 204);
+      for (const h of [{ 'x-api-key': key }, bearer(d.access), bearer(other.access_token)]) {
+        const res = await check(h);
+        assert.equal(res.statusCode, 401, res.body);
+      }
+      const refresh = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refresh_token: other.refresh_token } });
+      assert.equal(refresh.statusCode, 401);
     });
   });
 }

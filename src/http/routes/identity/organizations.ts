@@ -83,7 +83,16 @@ export default async function organizationRoutes(app: FastifyInstance): Promise<
     },
     async (request, reply) => {
       const { org, principal } = await organizationFor(request, { scopes: ['org:write'], minimumRole: 'owner' });
+      // Everything in it stops at once, on every node: its sessions are revoked (and audited) before
+      // the rows go, and its API keys are dropped from the verification caches after.
+      const keyIds = (await db.selectFrom('api_keys').select('id').where('organization_id', '=', org.id).execute()).map((k) => k.id);
+      await services.sessions.revokeAllInOrganization(org.id, 'organization_deleted', {
+        actor: actorOf(principal),
+        ip: request.ip,
+        requestId: String(request.id),
+      });
       await deleteOrganization(db, org.id);
+      for (const id of keyIds) services.bus.publish('api_key', id);
       services.audit.record({
         action: 'organization.deleted',
         outcome: 'success',
