@@ -220,6 +220,40 @@ for (const backend of BACKENDS) {
       }
     });
 
+    test('revoked and expired API keys: 401 api_key_revoked / api_key_expired with the reason, everywhere', async () => {
+      const make = async (payload: object) => {
+        const res = await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(a.access), payload });
+        assert.equal(res.statusCode, 201, res.body);
+        registerSecret(res.json().key);
+        return res.json() as { id: string; key: string };
+      };
+      const revoked = await make({ name: 'revoked', scopes: ['*'] });
+      const expiring = await make({ name: 'expiring', scopes: ['*'], expires_in_days: 1 });
+      assert.equal(
+        (await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${revoked.id}`, headers: bearer(a.access) })).statusCode,
+        200,
+      );
+      const cases: [string, string, RegExp][] = [
+        [revoked.key, 'api_key_revoked', /error="invalid_token", error_description="API key has been revoked"/],
+        [expiring.key, 'api_key_expired', /error="invalid_token", error_description="API key has expired"/],
+      ];
+      const saved = t.clock.now();
+      t.clock.advance(86_400_000 + 1);
+      try {
+        await each(async (method, url) => {
+          for (const [key, error, challenge] of cases) {
+            const res = await send(method, url, { 'x-api-key': key });
+            assert.equal(res.statusCode, 401, `${method} ${url} ${error}`);
+            assert.equal(res.json().error, error, `${method} ${url}`);
+            assert.match(String(res.headers['www-authenticate']), challenge);
+          }
+        });
+      } finally {
+        // The later tests count from the original time (their tokens were issued then).
+        t.clock.set(saved);
+      }
+    });
+
     test('expired and revoked tokens: 401 token_expired / token_revoked everywhere', async () => {
       const logout = await registerOrg(t);
       await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: bearer(logout.access) });
