@@ -157,6 +157,14 @@ for (const backend of BACKENDS) {
       // By username too.
       const byName = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: 'no-such-user', password: 'x' } });
       assert.deepEqual(problem(byName.body), problem(unknown.body));
+      // A disabled user with the right password: the same answer, and the session stops refreshing.
+      const d = await registerOrg(t);
+      await t.services.storage.db.updateTable('users').set({ disabled_at: t.clock.now() }).where('id', '=', d.userId).execute();
+      const disabled = await login(t, d.email, d.password);
+      assert.deepEqual(problem(disabled.body), problem(unknown.body));
+      assert.deepEqual(headers(disabled.headers), headers(unknown.headers));
+      const refresh = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refresh_token: d.refresh } });
+      assert.equal(refresh.statusCode, 401);
       const ok = await login(t, r.email.toUpperCase(), r.password);
       assert.equal(ok.statusCode, 200);
       for (const k of ['access_token', 'token_type', 'expires_in', 'expires_at', 'refresh_token']) assert.ok(k in ok.json(), k);
