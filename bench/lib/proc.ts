@@ -81,14 +81,19 @@ function cpuTicks(pid: number): number {
   }
 }
 
-/** Waits (at most `maxMs`) until the process uses less than ~10% of a core, so one run's tail never leaks into the next. */
-export async function waitIdle(pid: number, maxMs = 5_000): Promise<void> {
+/**
+ * Waits (at most `maxMs`) until the given process(es) together use less than ~20% of a core, so one
+ * run's tail (a queued backlog, GC) never leaks into the next run of any server.
+ */
+export async function waitIdle(pid: number | readonly number[], maxMs = 5_000): Promise<void> {
+  const pids = typeof pid === 'number' ? [pid] : pid;
+  const ticks = () => pids.reduce((a, p) => a + cpuTicks(p), 0);
   const until = Date.now() + maxMs;
-  let last = cpuTicks(pid);
+  let last = ticks();
   while (Date.now() < until) {
     await sleep(200);
-    const now = cpuTicks(pid);
-    if (now - last <= 2) return;
+    const now = ticks();
+    if (now - last <= (pids.length === 1 ? 2 : 4)) return;
     last = now;
   }
 }
