@@ -17,7 +17,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .option('-c, --config <file>', 'config file (default: $GATEHOUSE_CONFIG or ./gatehouse.config.json)')
     .option('--json', 'machine-readable output')
-    .showHelpAfterError()
+    .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerServe(program);
   registerMigrate(program);

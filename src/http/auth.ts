@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { authorize, type Requirement } from '../authorization/index.ts';
+import { assertMemorySpace, authorize, type Requirement } from '../authorization/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Principal } from '../pipeline/principal.ts';
 import { limitClientIp, limitPrincipal } from './rate-limit.ts';
@@ -42,6 +42,9 @@ export function requireAuth(need: Omit<Requirement, 'organizationId' | 'memorySp
     await limitPrincipal(request, reply, principal);
     try {
       authorize(principal, need);
+      // A request may name its memory space in a header on any route; outside the credential's set is a 403.
+      const space = request.headers['x-memory-space'];
+      if (typeof space === 'string' && space !== '') assertMemorySpace(principal, space);
     } catch (err) {
       metrics.authDecisions.inc({ kind: principal.kind, outcome: err instanceof GatehouseError ? err.error : 'error' });
       throw err;
