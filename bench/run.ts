@@ -553,7 +553,7 @@ if (aCeil && aOpen && aGh) {
 const b1Off = find('b1', L.ghOff);
 if (b1Gh && b1Fj)
   why.push(
-    `- **JWT, same token:** Gatehouse ${fmt(b1Gh.rps)} req/s (${us(b1Gh).toFixed(0)} µs per request) against @fastify/jwt ${fmt(b1Fj.rps)} (${us(b1Fj).toFixed(0)} µs), ${ratio(b1Gh.rps, b1Fj.rps)}${b1Off ? `; Gatehouse with rate limiting off ${fmt(b1Off.rps)} (${us(b1Off).toFixed(0)} µs)` : ''}. Gatehouse verifies a token once and then serves it from a SHA-256-keyed cache (in process ${pCase('valid JWT, same').toFixed(1)} µs per call, the session-revocation check included, against ${pCase('valid JWT, fresh').toFixed(0)} µs cold), while @fastify/jwt runs a full RS256 verification every time; the saving is spent on the HTTP stack and the per-user limiter measured in (a).`,
+    `- **JWT, same token:** Gatehouse ${fmt(b1Gh.rps)} req/s (${us(b1Gh).toFixed(0)} µs per request) against @fastify/jwt ${fmt(b1Fj.rps)} (${us(b1Fj).toFixed(0)} µs), ${ratio(b1Gh.rps, b1Fj.rps)}${b1Off ? `; Gatehouse with rate limiting off ${fmt(b1Off.rps)} (${us(b1Off).toFixed(0)} µs)` : ''}. Gatehouse verifies a token once and then serves it from a SHA-256-keyed cache (in process ${pCase('valid JWT, same').toFixed(1)} µs per call, the session-revocation check included, against ${pCase('valid JWT, fresh').toFixed(0)} µs cold), while @fastify/jwt runs a full RS256 verification every time; ${b1Gh.rps >= b1Fj.rps ? 'that saving outweighs' : 'that saving is spent on'} the HTTP stack and the per-user limiter measured in (a).`,
   );
 if (b2Gh && b2Fj && microRow)
   why.push(
