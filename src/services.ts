@@ -71,6 +71,8 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   sessions = createSessionService({ ...core, tokens });
   const apiKeys = createApiKeyService(core);
   const limits = createLimits(core);
+  metrics.watchCache('api_keys', () => apiKeys.cacheStats());
+  metrics.watchCache('access_tokens', () => tokens.cacheStats());
   limits.limiter.onDecision = (d) => {
     if (!d.allowed) metrics.rateLimitRejections.inc({ layer: d.layer });
   };

@@ -1,3 +1,9 @@
+/** Hit and miss counts a cache keeps; read when `/metrics` is scraped. */
+export interface CacheStats {
+  readonly hits: number;
+  readonly misses: number;
+}
+
 /**
  * A bounded map whose entries each expire at their own time, oldest out first when full, counting
  * hits and misses for `/metrics`. Kept to the hot set: a huge Map costs GC time on every request,

@@ -1,10 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-
-/** Hit and miss counts a cache keeps; read when `/metrics` is scraped. */
-export interface CacheStats {
-  readonly hits: number;
-  readonly misses: number;
-}
+import type { CacheStats } from '../lib/expiring-cache.ts';
 
 /**
  * Gatehouse's Prometheus metrics, one registry per server (tests run several in one process).

@@ -1,7 +1,9 @@
+import { hash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { CoreDeps } from '../deps.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Role } from '../identity/tables.ts';
+import { ExpiringCache } from '../lib/expiring-cache.ts';
 import { randomToken } from '../lib/secure.ts';
 import type { Principal } from '../pipeline/principal.ts';
 import { type JwsAlgorithm, type JwtPayload, verifyJwt } from './jws.ts';
@@ -10,7 +12,6 @@ import { Keyring, type LoadedKey } from './keyring.ts';
 import { insertActiveKey, listAllKeys, rotateKeys } from './repository.ts';
 import type { SigningKeyRow } from './tables.ts';
 import type { IssueAccessTokenInput, SigningKeyInfo, TokenService } from './types.ts';
-import { VerifiedTokenCache } from './verified-cache.ts';
 
 export interface TokenServiceDeps extends CoreDeps {
   /** True when the login session behind a token has been revoked. */
@@ -57,7 +58,8 @@ function principalFrom(payload: JwtPayload, issuer: string): Principal {
 export function createTokenService(deps: TokenServiceDeps): TokenService {
   const { config, storage, clock, secrets, bus, audit } = deps;
   const keyring = new Keyring(storage.db, secrets.keyEncryptionKey, clock);
-  const cache = new VerifiedTokenCache();
+  // Tokens verified once are not verified again until they expire, keyed by a SHA-256 of the token (never the token).
+  const cache = new ExpiringCache<Principal>(10_000);
   const algorithms: JwsAlgorithm[] = ['RS256', 'ES256', 'EdDSA', ...(config.allowHs256 ? (['HS256'] as const) : [])];
   const retireAfterMs = (config.accessTokenTtl + config.clockSkew) * 1000;
 
@@ -97,6 +99,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
 
   return {
     issuer: config.issuer,
+    cacheStats: () => ({ hits: cache.hits, misses: cache.misses }),
 
     async ensureSigningKey() {
       if (config.signingAlgorithm === 'HS256' && !config.allowHs256) {
@@ -138,7 +141,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
 
     async verify(token) {
       const now = clock.now();
-      const cacheKey = VerifiedTokenCache.keyOf(token);
+      const cacheKey = hash('sha256', token, 'base64url');
       let principal = cache.get(cacheKey, now);
       if (!principal) {
         const { payload } = await verifyJwt(token, (h) => resolve(h.kid).then((k) => k.verifying), {

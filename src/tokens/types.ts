@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import type { Role } from '../identity/tables.ts';
+import type { CacheStats } from '../lib/expiring-cache.ts';
 import type { AccessTokenVerifier } from '../pipeline/authenticate.ts';
 
 export interface IssueAccessTokenInput {
@@ -45,4 +46,6 @@ export interface TokenService extends AccessTokenVerifier {
   /** New active key; the previous one is retired but published until its tokens expire. */
   rotateSigningKey(): Promise<SigningKeyInfo>;
   listSigningKeys(): Promise<SigningKeyInfo[]>;
+  /** Verified-token cache lookups: answered from memory, or verified again. */
+  cacheStats(): CacheStats;
 }

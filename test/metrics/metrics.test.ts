@@ -31,7 +31,10 @@ test('metrics count requests, decisions, latency, rejections and audit events', 
   assert.match(text, /gatehouse_rate_limit_rejections_total\{layer="user"\} 1/);
   assert.match(text, /gatehouse_credential_verification_seconds_count\{kind="user"\} 2/);
   assert.match(text, /gatehouse_audit_events_total\{outcome="success"\} [1-9]/);
-  assert.match(text, /gatehouse_cache_hit_ratio/);
+  assert.match(text, /gatehouse_cache_lookups_total\{cache="access_tokens",result="miss"\} 1\n/, 'the first use verifies');
+  assert.match(text, /gatehouse_cache_lookups_total\{cache="access_tokens",result="hit"\} 1\n/, 'the second is served from memory');
+  assert.match(text, /gatehouse_cache_hit_ratio\{cache="access_tokens"\} 0.5\n/);
+  assert.match(text, /gatehouse_cache_hit_ratio\{cache="api_keys"\} 0\n/);
   assert.match(text, /gatehouse_process_cpu_seconds_total/);
   assert.ok(!text.includes(owner.access));
 });

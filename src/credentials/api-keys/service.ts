@@ -1,12 +1,12 @@
 import { hash } from 'node:crypto';
 import type { CoreDeps } from '../../deps.ts';
 import { GatehouseError } from '../../errors/index.ts';
+import { type CacheStats, ExpiringCache } from '../../lib/expiring-cache.ts';
 import { newId } from '../../lib/ids.ts';
 import { keyedHash } from '../../lib/secure.ts';
 import type { ApiKeyVerifier, VerifyContext } from '../../pipeline/authenticate.ts';
 import type { Principal } from '../../pipeline/principal.ts';
 import type { ApiKeyRow } from '../api-key-tables.ts';
-import { BoundedCache } from './cache.ts';
 import { compileAllowlist } from './cidr.ts';
 import { generateKey, type KeyEnvironment, keyPrefix, looksLikeKey, parseKey } from './format.ts';
 import { parseSpaces } from './render.ts';
@@ -60,6 +60,8 @@ export interface ApiKeyService extends ApiKeyVerifier {
   revoke(organizationId: string | undefined, id: string): Promise<ApiKeyRow>;
   /** Drops a key from this node's caches (and, through the bus, every node's). */
   invalidate(id: string): void;
+  /** Lookups answered from memory (either cache) and those that went to storage. */
+  cacheStats(): CacheStats;
   /** Writes pending usage counts. */
   flush(): Promise<void>;
   /** Stops the usage timer and writes what is pending. */
@@ -86,8 +88,8 @@ export function createApiKeyService(deps: CoreDeps): ApiKeyService {
   const { config, storage, clock, secrets, bus, audit, log } = deps;
   const db = storage.db;
   const ttl = config.apiKeyCacheTtl * 1000;
-  const positive = new BoundedCache<Verified>(config.apiKeyCacheSize, ttl);
-  const negative = new BoundedCache<true>(config.apiKeyNegativeCacheSize, ttl);
+  const positive = new ExpiringCache<Verified>(config.apiKeyCacheSize);
+  const negative = new ExpiringCache<true>(config.apiKeyNegativeCacheSize);
   const usage = new UsageBatcher(storage, config.apiKeyUsageFlushInterval * 1000, (err) =>
     log.warn({ err: { message: (err as Error).message } }, 'api key usage flush failed; retrying on the next flush'),
   );
@@ -123,7 +125,7 @@ export function createApiKeyService(deps: CoreDeps): ApiKeyService {
     const seen = generation;
     const row = await findKeyByHash(db, keyedHash(secrets.pepper, key));
     if (!row) {
-      negative.set(fp, true, now);
+      negative.set(fp, true, now + ttl);
       return undefined;
     }
     const v: Verified = {
@@ -131,7 +133,7 @@ export function createApiKeyService(deps: CoreDeps): ApiKeyService {
       principal: principalOf(row),
       allow: row.allowed_cidrs === null ? null : compileAllowlist(JSON.parse(row.allowed_cidrs) as string[]),
     };
-    if (seen === generation) positive.set(fp, v, now);
+    if (seen === generation) positive.set(fp, v, now + ttl);
     return v;
   }
 
@@ -286,6 +288,7 @@ export function createApiKeyService(deps: CoreDeps): ApiKeyService {
     },
 
     invalidate: (id) => bus.publish('api_key', id),
+    cacheStats: () => ({ hits: positive.hits + negative.hits, misses: negative.misses }),
     flush: () => usage.flush(),
     close: () => usage.close(),
   };
