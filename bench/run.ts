@@ -29,7 +29,7 @@ const COMMAND = quick ? 'npm run bench -- --quick' : 'npm run bench';
 const CONNECTIONS = 50;
 const LOGIN_CONNECTIONS = 10;
 const DURATION = quick ? 1 : 3;
-const WARMUP = quick ? 0.5 : 1;
+const WARMUP = quick ? 0 : 1;
 const ROUNDS = quick ? 1 : 3;
 const SIZES = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
 /** Distinct tokens for the fresh-token scenario: more than Gatehouse's verified-token cache holds (10k). */
@@ -418,7 +418,7 @@ for (const scenario of scenarios) {
 // The memory-server design completes few or no requests under 50 connections: time one request alone.
 let memoryAlone: number | undefined;
 if (memory?.ready.headers) {
-  await waitIdle(allPids, 20_000);
+  await waitIdle(allPids, quick ? 5_000 : 20_000);
   const t0 = performance.now();
   const res = await fetch(`${memory.base}/protected`, { headers: memory.ready.headers });
   await res.arrayBuffer();
