@@ -76,6 +76,7 @@ for (const backend of BACKENDS) {
       assert.equal(lockedEvent.outcome, 'denied');
       assert.deepEqual(lockedEvent.actor, { type: 'anonymous', id: null });
       assert.deepEqual(lockedEvent.target, { type: 'user', id: r.userId });
+      assert.equal(lockedEvent.organizationId, r.orgId, "filed under the user's organization");
       assert.equal(lockedEvent.ip, '203.0.113.7');
       assert.ok(lockedEvent.requestId);
       assert.ok(named(list, 'auth.login.failed').length >= 1);
@@ -99,6 +100,7 @@ for (const backend of BACKENDS) {
       const [unknownLocked] = named(unknown, 'auth.login.locked');
       assert.ok(unknownLocked);
       assert.equal(unknownLocked.target, null);
+      assert.equal(unknownLocked.organizationId, null);
       assertNoSecret(unknown, ['nobody-here']);
     });
 

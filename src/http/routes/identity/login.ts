@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import type { AuditEventInput } from '../../../audit/audit.ts';
 import { verifyPassword } from '../../../credentials/passwords.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import { membershipsOfUser } from '../../../identity/memberships.ts';
 import { normalizeEmail, normalizeUsername } from '../../../identity/normalize.ts';
+import type { UserRow } from '../../../identity/tables.ts';
 import { findUserByIdentifier } from '../../../identity/users.ts';
 import type { Services } from '../../../services.ts';
 import { clientOf } from './context.ts';
@@ -57,7 +59,20 @@ export default async function loginRoute(app: FastifyInstance): Promise<void> {
       try {
         await services.limits.guard.assertAllowed('login', keys);
       } catch (err) {
-        if (err instanceof GatehouseError && err.error === 'too_many_attempts') recordLocked(services, e, u, client, String(request.id));
+        if (err instanceof GatehouseError && err.error === 'too_many_attempts') {
+          const who = findUserByIdentifier(services.storage.db, e !== undefined ? { email: e } : { username: u ?? '' });
+          auditAccount(services, who, organization, (userId, organizationId) => ({
+            action: 'auth.login.locked',
+            outcome: 'denied',
+            organizationId,
+            actor: { type: 'anonymous', id: null },
+            target: userId !== null ? { type: 'user', id: userId } : null,
+            ip: client.ip,
+            userAgent: client.userAgent,
+            requestId: String(request.id),
+            details: { reason: 'too_many_attempts' },
+          }));
+        }
         throw err;
       }
       const user = await findUserByIdentifier(services.storage.db, e !== undefined ? { email: e } : { username: u ?? '' });
@@ -69,15 +84,15 @@ export default async function loginRoute(app: FastifyInstance): Promise<void> {
           : memberships.find((m) => m.organization_id === organization || m.slug === organization);
       if (!user || !passwordOk || user.disabled_at !== null || !membership) {
         await services.limits.guard.recordFailure('login', keys);
-        services.audit.record({
+        auditAccount(services, Promise.resolve(user), organization, (userId, organizationId) => ({
           action: 'auth.login.failed',
           outcome: 'failure',
-          organizationId: null,
-          actor: { type: user ? 'user' : 'anonymous', id: user?.id ?? null },
+          organizationId,
+          actor: { type: userId !== null ? 'user' : 'anonymous', id: userId },
           ip: client.ip,
           userAgent: client.userAgent,
           requestId: String(request.id),
-        });
+        }));
         throw new GatehouseError('invalid_credentials');
       }
       await services.limits.guard.recordSuccess('login', keys);
@@ -103,31 +118,27 @@ export default async function loginRoute(app: FastifyInstance): Promise<void> {
 }
 
 /**
- * `auth.login.locked`: the brute-force guard refused a login. The account's user id (when there
- * is one) is looked up off the request's path, so a locked answer takes the same time whether or
- * not the account exists. Never the identifier itself, never the password.
+ * Audit events about an account (failed or locked logins), filed under the organization the login
+ * named when the user belongs to it, else the user's default login organization, so its owners
+ * see them. Looked up off the request's path: a known and an unknown account answer in the same
+ * time. Ids only: never the identifier, never the password.
  */
-function recordLocked(
+function auditAccount(
   services: Services,
-  email: string | undefined,
-  username: string | undefined,
-  client: { ip: string; userAgent: string | null },
-  requestId: string,
+  who: Promise<UserRow | undefined>,
+  organization: string | undefined,
+  event: (userId: string | null, organizationId: string | null) => AuditEventInput,
 ): void {
-  const record = (userId: string | null) =>
-    services.audit.record({
-      action: 'auth.login.locked',
-      outcome: 'denied',
-      organizationId: null,
-      actor: { type: 'anonymous', id: null },
-      target: userId !== null ? { type: 'user', id: userId } : null,
-      ip: client.ip,
-      userAgent: client.userAgent,
-      requestId,
-      details: { reason: 'too_many_attempts' },
-    });
-  findUserByIdentifier(services.storage.db, email !== undefined ? { email } : { username: username ?? '' }).then(
-    (user) => record(user?.id ?? null),
-    () => record(null),
-  );
+  who
+    .then(async (user) => {
+      if (!user) return event(null, null);
+      const memberships = await membershipsOfUser(services.storage.db, user.id);
+      const named =
+        organization === undefined ? undefined : memberships.find((m) => m.organization_id === organization || m.slug === organization);
+      return event(user.id, (named ?? memberships[0])?.organization_id ?? null);
+    })
+    .then(
+      (e) => services.audit.record(e),
+      () => services.audit.record(event(null, null)),
+    );
 }
