@@ -9,6 +9,7 @@ import { registerLimits } from './limits.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerServe } from './serve.ts';
 import { registerToken } from './token.ts';
+import { registerUsers } from './users.ts';
 
 /** Builds the `gatehouse` program; one file per command group. */
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerToken(program);
   registerAudit(program);
   registerLimits(program);
+  registerUsers(program);
   return program;
 }
 

@@ -1,5 +1,5 @@
 import { GatehouseError } from '../errors/index.ts';
-import { newId } from '../lib/ids.ts';
+import { isId, newId } from '../lib/ids.ts';
 import type { Db } from '../storage/index.ts';
 import { mapUniqueViolation } from './errors.ts';
 import { normalizeEmail, normalizeUsername } from './normalize.ts';
@@ -53,6 +53,21 @@ export async function setPasswordHash(db: Db, id: string, passwordHash: string, 
     .set({ password_hash: passwordHash, password_changed_at: now, updated_at: now })
     .where('id', '=', id)
     .execute();
+}
+
+/** Disables (at `now`) or re-enables a user; a disabled user cannot log in or refresh. */
+export async function setUserDisabled(db: Db, id: string, disabled: boolean, now: number): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ disabled_at: disabled ? now : null, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** By id (`usr_…`), email or username. */
+export async function findUser(db: Db, ref: string): Promise<UserRow | undefined> {
+  if (isId(ref, 'usr')) return db.selectFrom('users').selectAll().where('id', '=', ref).executeTakeFirst();
+  return findUserByIdentifier(db, ref.includes('@') ? { email: ref } : { username: ref });
 }
 
 /** The public view of a user: never the hash. */
