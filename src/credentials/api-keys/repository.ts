@@ -22,6 +22,22 @@ export async function findKeyByHash(db: Db, keyHash: string): Promise<ApiKeyRow 
   return result.rows[0];
 }
 
+/**
+ * Ids of the organization's live keys (not revoked, not expired) bound to memory space `name` by
+ * name. Keys bound to every space (`"*"`) are not counted: they follow renames.
+ */
+export async function keysBoundToSpace(db: Db, organizationId: string, name: string, now: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('api_keys')
+    .select(['id', 'memory_spaces'])
+    .where('organization_id', '=', organizationId)
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .where('memory_spaces', '!=', '"*"')
+    .execute();
+  return rows.filter((r) => (JSON.parse(r.memory_spaces) as string[]).includes(name)).map((r) => r.id);
+}
+
 /** The key with this id, in this organization when one is given (another organization's is not found). */
 export async function findKey(db: Db, organizationId: string | undefined, id: string): Promise<ApiKeyRow | undefined> {
   let q = db.selectFrom('api_keys').selectAll().where('id', '=', id);

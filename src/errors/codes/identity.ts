@@ -51,6 +51,13 @@ export const identityErrors = {
     title: 'Already initialized',
     description: '`gatehouse init` runs once, on an empty database.',
   },
+  memory_space_in_use: {
+    code: 'ERR-2010',
+    status: 409,
+    title: 'Memory space in use',
+    description:
+      'API keys are bound to this memory space by name; renaming or deleting it would silently change what they reach. Revoke those keys first.',
+  },
   invitation_invalid: {
     code: 'ERR-2009',
     status: 400,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { assertMemorySpace } from '../../../authorization/index.ts';
+import { keysBoundToSpace } from '../../../credentials/api-keys/repository.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import {
   createMemorySpace,
@@ -9,6 +10,7 @@ import {
   renderMemorySpace,
   updateMemorySpace,
 } from '../../../identity/memory-spaces.ts';
+import type { MemorySpaceRow } from '../../../identity/tables.ts';
 import { requireAuth } from '../../auth.ts';
 import { actorOf, checkCursor, organizationFor, page } from './context.ts';
 import { memorySpaceSchema, orgParams, pageQuery, spaceName } from './schemas.ts';
@@ -38,6 +40,17 @@ export default async function memorySpaceRoutes(app: FastifyInstance): Promise<v
     // The path names the space: one outside the credential's set is a 403.
     assertMemorySpace(ctx.principal, found.name);
     return { ...ctx, space: found };
+  }
+
+  /** Keys name their spaces: a rename or delete under them would silently change what they reach. */
+  async function assertUnbound(s: MemorySpaceRow): Promise<void> {
+    const bound = await keysBoundToSpace(db, s.organization_id, s.name, services.clock.now());
+    if (bound.length > 0) {
+      throw new GatehouseError(
+        'memory_space_in_use',
+        `${bound.length} API key(s) are bound to "${s.name}" (${bound.slice(0, 5).join(', ')}); revoke them first`,
+      );
+    }
   }
 
   app.get<Params & { Querystring: { limit: number; cursor?: string } }>(
@@ -118,6 +131,7 @@ export default async function memorySpaceRoutes(app: FastifyInstance): Promise<v
     },
     async (request) => {
       const { space: s } = await space(request, ['spaces:write']);
+      if (request.body.name !== undefined && request.body.name !== s.name) await assertUnbound(s);
       await updateMemorySpace(db, s.id, request.body, services.clock.now());
       const updated = await findMemorySpace(db, s.organization_id, s.id);
       if (!updated) throw new GatehouseError('not_found', 'Memory space not found');
@@ -133,6 +147,7 @@ export default async function memorySpaceRoutes(app: FastifyInstance): Promise<v
     },
     async (request, reply) => {
       const { space: s, principal } = await space(request, ['spaces:write']);
+      await assertUnbound(s);
       await deleteMemorySpace(db, s.id);
       services.audit.record({
         action: 'memory_space.deleted',
