@@ -26,7 +26,10 @@ export function openApiDocument(config: Config): NonNullable<Extract<SwaggerOpti
       title: 'Gatehouse',
       version: '0.1.0',
       description:
-        'Authentication and authorization for APIs. Errors are `application/problem+json` (RFC 9457) with a stable `code`; see the `Problem` schema.',
+        'Authentication and authorization for APIs. Errors are `application/problem+json` (RFC 9457) with a stable `code`; see the `Problem` schema.\n\n' +
+        'Rate limits: public routes, and requests whose credential is missing or invalid, count per client IP; protected routes count per API key or user. ' +
+        'Every limited response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (epoch seconds), `RateLimit-Policy` and `RateLimit`; ' +
+        'over the limit the answer is 429 (`ERR-7001`) with `Retry-After`. Repeated failed logins get 429 (`ERR-7002`).',
     },
     servers: [{ url: config.publicUrl }],
     components: {
