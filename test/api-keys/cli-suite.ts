@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { TEST_PG_URL } from '../support/backends.ts';
+import { type BackendName, TEST_PG_URL } from '../support/backends.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
 
 const PG_DB = `gh_cli_${randomBytes(4).toString('hex')}`;
@@ -19,7 +19,8 @@ async function admin(sql: string): Promise<void> {
   await c.end();
 }
 
-for (const backend of ['sqlite', 'postgres'] as const) {
+/** The token CLI suite on one backend; `tokenCli-<backend>.test.ts` runs it, one file each so files stay short. */
+export function tokenCliSuite(backend: BackendName): void {
   describe(`token CLI (${backend})`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'gh-token-cli-'));
     const env: Record<string, string> = { PATH: process.env.PATH ?? '', GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'silent' };

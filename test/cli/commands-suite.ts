@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { TEST_PG_URL } from '../support/backends.ts';
+import { type BackendName, TEST_PG_URL } from '../support/backends.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
 
 const PG_DB = `gh_cmd_${randomBytes(4).toString('hex')}`;
@@ -24,7 +24,8 @@ async function admin(sql: string): Promise<void> {
   await c.end();
 }
 
-for (const backend of ['sqlite', 'postgres'] as const) {
+/** The operator commands suite on one backend; `commands-<backend>.test.ts` runs it, one file each so files stay short. */
+export function commandsSuite(backend: BackendName): void {
   describe(`operator commands (${backend})`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'gh-cmd-'));
     const env: Record<string, string> = { PATH: process.env.PATH ?? '', GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'silent' };
@@ -42,7 +43,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       if (backend === 'postgres') await admin(`drop database if exists ${PG_DB} with (force)`);
     });
 
-    test('--help for every command exits 0 and names its options', () => {
+    test('--help for every command exits 0 and names its options', {
+      skip: backend === 'postgres' && 'help text does not touch storage',
+    }, () => {
       for (const [args, expect] of [
         [['--help'], /serve[\s\S]*migrate[\s\S]*init[\s\S]*keys[\s\S]*token[\s\S]*auth/],
         [['init', '--help'], /--org <name>[\s\S]*--email <email>[\s\S]*--password-stdin/],

@@ -1,0 +1,3 @@
+import { tokenCliSuite } from './cli-suite.ts';
+
+tokenCliSuite('postgres');

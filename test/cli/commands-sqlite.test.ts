@@ -1,0 +1,3 @@
+import { commandsSuite } from './commands-suite.ts';
+
+commandsSuite('sqlite');
