@@ -5,7 +5,8 @@
  * API key and `BENCH_KEYS - 1` filler keys (bulk-inserted in one transaction, as bench/keys.ts
  * does), then mints `BENCH_TOKENS` distinct access tokens of that session into `BENCH_TOKENS_FILE`
  * (one a line) for the fresh-token scenario. Rate limits are raised out of reach (the limiter still
- * runs) or, with `BENCH_RATE_LIMIT=off`, disabled. Prints one JSON line (see `GatehouseReady`).
+ * runs) or, with `BENCH_RATE_LIMIT=off`, disabled; `BENCH_REDIS_URL` keeps them in Redis. Prints one JSON line
+ * (see `GatehouseReady`).
  */
 import { createPublicKey, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +62,10 @@ const config = loadConfig({
     rateLimitAnonymous: 1_000_000,
     rateLimitApiKey: 1_000_000,
     rateLimitUser: 1_000_000,
+    // BENCH_REDIS_URL: limits (and invalidation) through Redis, as with several nodes (npm run bench:limits).
+    ...(process.env.BENCH_REDIS_URL
+      ? { redisUrl: process.env.BENCH_REDIS_URL, redisKeyPrefix: process.env.BENCH_REDIS_PREFIX ?? 'gatehouse:bench:' }
+      : {}),
   },
 });
 const services = await createServices(config, { log: createLogger('silent') });

@@ -72,7 +72,8 @@ export function rssMiB(pid: number): number {
   }
 }
 
-function cpuTicks(pid: number): number {
+/** CPU time (user + system) a process has used, in clock ticks (1/100 s on Linux). */
+export function cpuTicks(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);

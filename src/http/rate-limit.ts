@@ -28,7 +28,9 @@ function apply(request: FastifyRequest, reply: FastifyReply, d: LayerDecision | 
 /** Counts a protected request against its credential's bucket. */
 export async function limitPrincipal(request: FastifyRequest, reply: FastifyReply, principal: Principal): Promise<void> {
   const { limiter } = request.server.services.limits;
-  if (limiter.enabled) apply(request, reply, await limiter.limitPrincipal(principal, contextOf(request)));
+  if (!limiter.enabled) return;
+  const d = limiter.limitPrincipal(principal, contextOf(request));
+  apply(request, reply, d instanceof Promise ? await d : d);
 }
 
 /**
@@ -37,7 +39,9 @@ export async function limitPrincipal(request: FastifyRequest, reply: FastifyRepl
  */
 export async function limitClientIp(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const { limiter } = request.server.services.limits;
-  if (limiter.enabled) apply(request, reply, await limiter.limitAnonymous(contextOf(request)));
+  if (!limiter.enabled) return;
+  const d = limiter.limitAnonymous(contextOf(request));
+  apply(request, reply, d instanceof Promise ? await d : d);
 }
 
 /** onRequest hook: public routes count against the client IP's bucket. */

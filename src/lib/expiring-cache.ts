@@ -5,7 +5,7 @@ export interface CacheStats {
 }
 
 /**
- * A bounded map whose entries each expire at their own time, oldest out first when full, counting
+ * A bounded map whose entries each expire at their own time, first written out first when full, counting
  * hits and misses for `/metrics`. Kept to the hot set: a huge Map costs GC time on every request,
  * while storage answers a miss in microseconds.
  *
@@ -32,10 +32,18 @@ export class ExpiringCache<V> {
     return e.value;
   }
 
-  /** Keeps `value` until epoch ms `until`; a full cache first drops its oldest entry. */
+  /**
+   * Keeps `value` until epoch ms `until`. An existing entry is updated in place (one lookup, no
+   * allocation: this runs on every rate-limited request); a full cache first drops its oldest entry.
+   */
   set(key: string, value: V, until: number): void {
     if (this.capacity <= 0) return;
-    this.entries.delete(key);
+    const e = this.entries.get(key);
+    if (e !== undefined) {
+      e.value = value;
+      e.until = until;
+      return;
+    }
     if (this.entries.size >= this.capacity) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);

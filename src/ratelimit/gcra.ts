@@ -1,3 +1,5 @@
+import type { RateLimitLayer } from '../config/options/limits.ts';
+
 /**
  * A rate-limit policy: `limit` requests per `windowMs`, of which `burst` may arrive at once on a
  * full bucket. Enforced with GCRA (the generic cell rate algorithm): one number per bucket, the
@@ -14,6 +16,7 @@ export interface Policy {
 /** The outcome of one request against a bucket. */
 export interface Decision {
   readonly allowed: boolean;
+  readonly layer: RateLimitLayer;
   readonly policy: Policy;
   /** Requests that could still be made right now. */
   readonly remaining: number;
@@ -29,11 +32,17 @@ export function gcraParams(p: Policy): { interval: number; tolerance: number } {
   return { interval, tolerance: interval * p.burst };
 }
 
+/** Whether a request passed, and the bucket's TAT after it. */
+export interface Step {
+  readonly allowed: boolean;
+  readonly tat: number;
+}
+
 /**
  * One GCRA step. Returns whether the request passes and the TAT to store (unchanged when
  * refused). The Redis store runs the same arithmetic in Lua (`redis-store.ts`).
  */
-export function gcraStep(tat: number | undefined, now: number, p: Policy): { allowed: boolean; tat: number } {
+export function gcraStep(tat: number | undefined, now: number, p: Policy): Step {
   const { interval, tolerance } = gcraParams(p);
   const base = tat === undefined || tat < now ? now : tat;
   const next = base + interval;
@@ -41,9 +50,9 @@ export function gcraStep(tat: number | undefined, now: number, p: Policy): { all
 }
 
 /** Derives the headers' figures from a step's result. */
-export function describeStep(allowed: boolean, tat: number, now: number, p: Policy): Decision {
+export function describeStep(layer: RateLimitLayer, { allowed, tat }: Step, now: number, p: Policy): Decision {
   const { interval, tolerance } = gcraParams(p);
   const remaining = allowed ? Math.max(0, Math.floor((tolerance - (tat - now)) / interval + 1e-9)) : 0;
   const retryAfterMs = allowed ? 0 : Math.max(0, tat + interval - tolerance - now);
-  return { allowed, policy: p, remaining, resetAt: tat, retryAfterMs };
+  return { allowed, layer, policy: p, remaining, resetAt: tat, retryAfterMs };
 }

@@ -9,10 +9,13 @@ import { ExpiringCache } from '../lib/expiring-cache.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Principal } from '../pipeline/principal.ts';
 import type { Storage } from '../storage/index.ts';
-import type { Decision, Policy } from './gcra.ts';
+import { type Decision, describeStep, type Policy, type Step } from './gcra.ts';
 import type { LimitsRedis } from './redis.ts';
 import { createRedisStore } from './redis-store.ts';
 import { createMemoryStore, type LimitStore } from './store.ts';
+
+/** A value now (memory) or later (Redis): the one-node path allocates no promise. */
+export type Maybe<T> = T | Promise<T>;
 
 const MINUTE = 60_000;
 
@@ -24,19 +27,16 @@ export interface LimitContext {
 }
 
 /** A decision and the layer it was taken in. */
-export interface LayerDecision extends Decision {
-  readonly layer: RateLimitLayer;
-}
+export type LayerDecision = Decision;
 
 export interface RateLimiter {
   readonly enabled: boolean;
   /** Public routes: one bucket per client IP. */
-  limitAnonymous(ctx: LimitContext): Promise<LayerDecision | undefined>;
+  limitAnonymous(ctx: LimitContext): Maybe<Decision | undefined>;
   /** Protected routes: one bucket per credential (API key) or subject (user, external). */
-  limitPrincipal(principal: Principal, ctx: LimitContext): Promise<LayerDecision | undefined>;
+  limitPrincipal(principal: Principal, ctx: LimitContext): Maybe<Decision | undefined>;
   /** Called for every decision (metrics). */
-  onDecision?: (d: LayerDecision) => void;
-  close(): Promise<void>;
+  onDecision?: (d: Decision) => void;
 }
 
 export interface LimiterDeps {
@@ -84,27 +84,26 @@ export function createRateLimiter(deps: LimiterDeps): RateLimiter {
     return p;
   }
 
-  async function organizationTier(organizationId: string): Promise<string | null> {
-    const now = clock.now();
+  /** The organization's tier name, from memory for a minute; storage is asked only on a miss. */
+  function organizationTier(organizationId: string, now: number): Maybe<string | null> {
     const hit = orgTiers.get(organizationId, now);
     if (hit !== undefined) return hit;
-    const org = await findOrganization(deps.storage.db, organizationId);
-    const value = org?.rate_limit_tier ?? null;
-    orgTiers.set(organizationId, value, now + MINUTE);
-    return value;
+    return findOrganization(deps.storage.db, organizationId).then((org) => {
+      const value = org?.rate_limit_tier ?? null;
+      orgTiers.set(organizationId, value, now + MINUTE);
+      return value;
+    });
   }
 
-  async function consume(layer: RateLimitLayer, bucket: string, policy: Policy, now: number): Promise<LayerDecision> {
-    const key = `${layer}:${bucket}`;
-    if (shared) {
-      try {
-        return { ...(await shared.consume(key, policy, now)), layer };
-      } catch (err) {
-        redis?.failed(err);
-        if (failClosed.has(layer)) throw new GatehouseError('rate_limiter_unavailable');
-      }
+  /** Redis when configured, else (or when it fails and the layer does not fail closed) this node's memory. */
+  async function sharedStep(layer: RateLimitLayer, key: string, policy: Policy, now: number, s: LimitStore): Promise<Step> {
+    try {
+      return await s.step(key, policy, now);
+    } catch (err) {
+      redis?.failed(err);
+      if (failClosed.has(layer)) throw new GatehouseError('rate_limiter_unavailable');
+      return local.step(key, policy, now);
     }
-    return { ...(await local.consume(key, policy, now)), layer };
   }
 
   function firstExceeded(d: LayerDecision, bucket: string, principal: Principal | undefined, ctx: LimitContext, now: number): void {
@@ -125,30 +124,54 @@ export function createRateLimiter(deps: LimiterDeps): RateLimiter {
     });
   }
 
-  async function decide(layer: RateLimitLayer, bucket: string, policy: Policy, principal: Principal | undefined, ctx: LimitContext) {
-    const now = clock.now();
-    const d = await consume(layer, bucket, policy, now);
+  // No closures are made per decision: under tsx each named one costs an Object.defineProperty.
+  function finish(
+    step: Step,
+    layer: RateLimitLayer,
+    bucket: string,
+    policy: Policy,
+    principal: Principal | undefined,
+    ctx: LimitContext,
+    now: number,
+  ): Decision {
+    const d = describeStep(layer, step, now, policy);
     limiter.onDecision?.(d);
     if (!d.allowed) firstExceeded(d, bucket, principal, ctx, now);
     return d;
   }
 
+  function decide(
+    layer: RateLimitLayer,
+    bucket: string,
+    policy: Policy,
+    principal: Principal | undefined,
+    ctx: LimitContext,
+    now: number,
+  ): Maybe<Decision> {
+    const key = `${layer}:${bucket}`;
+    if (!shared) return finish(local.step(key, policy, now), layer, bucket, policy, principal, ctx, now);
+    return sharedStep(layer, key, policy, now, shared).then((step) => finish(step, layer, bucket, policy, principal, ctx, now));
+  }
+
+  /** The key's tier, else its organization's, else the layer default. */
+  function policyFor(p: Principal, orgTier: string | null, layer: RateLimitLayer): Policy {
+    return tier(p.rateLimitPolicy) ?? tier(orgTier) ?? layers[layer];
+  }
+
   const limiter: RateLimiter = {
     enabled: config.rateLimitEnabled,
-    async limitAnonymous(ctx) {
+    limitAnonymous(ctx) {
       if (!config.rateLimitEnabled) return undefined;
-      return decide('anonymous', ctx.ip, layers.anonymous, undefined, ctx);
+      return decide('anonymous', ctx.ip, layers.anonymous, undefined, ctx, clock.now());
     },
-    async limitPrincipal(p, ctx) {
+    limitPrincipal(p, ctx) {
       if (!config.rateLimitEnabled || p.kind === 'development') return undefined;
+      const now = clock.now();
       const layer: RateLimitLayer = p.kind === 'api_key' ? 'api_key' : 'user';
-      const policy = tier(p.rateLimitPolicy) ?? tier(await organizationTier(p.organizationId)) ?? layers[layer];
       const bucket = p.kind === 'external' ? `ext:${digest(`${p.issuer ?? ''}\n${p.subject}`)}` : p.subject;
-      return decide(layer, bucket, policy, p, ctx);
-    },
-    async close() {
-      await local.close();
-      await shared?.close();
+      const orgTier = p.rateLimitPolicy !== undefined && tiers.has(p.rateLimitPolicy) ? null : organizationTier(p.organizationId, now);
+      if (orgTier instanceof Promise) return orgTier.then((t) => decide(layer, bucket, policyFor(p, t, layer), p, ctx, now));
+      return decide(layer, bucket, policyFor(p, orgTier, layer), p, ctx, now);
     },
   };
   return limiter;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { describeStep, gcraParams } from './gcra.ts';
+import { gcraParams } from './gcra.ts';
 import type { LimitsRedis } from './redis.ts';
 import type { LimitStore } from './store.ts';
 
@@ -26,12 +26,11 @@ export function createRedisStore(redis: LimitsRedis, prefix: string): LimitStore
   const client = redis.client as GcraRedis;
   if (typeof client.gatehouseGcra !== 'function') client.defineCommand('gatehouseGcra', { numberOfKeys: 1, lua: GCRA_LUA });
   return {
-    async consume(key, policy, now) {
+    async step(key, policy, now) {
       const { interval, tolerance } = gcraParams(policy);
       const [allowed, tat] = await client.gatehouseGcra(prefix + key, now, interval, tolerance);
       redis.ok();
-      return describeStep(allowed === 1, Number(tat), now, policy);
+      return { allowed: allowed === 1, tat: Number(tat) };
     },
-    async close() {},
   };
 }

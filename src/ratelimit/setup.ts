@@ -22,7 +22,6 @@ export function createLimits(deps: CoreDeps): Limits {
     limiter,
     ready: async () => redis?.waitReady(),
     async close() {
-      await limiter.close();
       redis?.close();
     },
   };

@@ -13,14 +13,15 @@ test('entries expire at their own time; hits and misses are counted', () => {
   assert.deepEqual([c.hits, c.misses], [2, 1]);
 });
 
-test('a full cache drops the oldest write; capacity 0 keeps nothing', () => {
+test('a full cache drops the entry written first; a rewrite updates in place; capacity 0 keeps nothing', () => {
   const c = new ExpiringCache<number>(2);
   c.set('a', 1, 1000);
   c.set('b', 2, 1000);
-  c.set('a', 3, 1000); // rewritten: now the newest
+  c.set('a', 3, 2000); // updated in place: still the first written
+  assert.equal(c.get('a', 1500), 3, 'the new expiry applies');
   c.set('c', 4, 1000);
-  assert.equal(c.get('b', 0), undefined);
-  assert.equal(c.get('a', 0), 3);
+  assert.equal(c.get('a', 0), undefined);
+  assert.equal(c.get('b', 0), 2);
   assert.equal(c.get('c', 0), 4);
   c.deleteWhere((v) => v === 4);
   assert.equal(c.size, 1);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { createLogger } from '../../src/lib/logger.ts';
-import { describeStep, gcraStep, type Policy } from '../../src/ratelimit/gcra.ts';
+import { type Decision, describeStep, gcraStep, type Policy } from '../../src/ratelimit/gcra.ts';
 import { LimitsRedis } from '../../src/ratelimit/redis.ts';
 import { createRedisStore } from '../../src/ratelimit/redis-store.ts';
 import { createMemoryStore, type LimitStore } from '../../src/ratelimit/store.ts';
@@ -27,6 +27,8 @@ async function redisStore(prefix: string): Promise<LimitStore> {
 }
 
 const policy = (limit: number, burst = limit): Policy => ({ name: 'test', limit, windowMs: 60_000, burst });
+const consume = async (store: LimitStore, key: string, p: Policy, now: number): Promise<Decision> =>
+  describeStep('user', await store.step(key, p, now), now, p);
 const freshPrefix = () => `gatehouse:test:${randomBytes(6).toString('hex')}:`;
 
 const stores: [string, () => LimitStore | Promise<LimitStore>][] = [
@@ -42,11 +44,11 @@ test('a fresh bucket allows a burst, reports what remains, and says when to retr
     const s = gcraStep(tat, now, p);
     assert.equal(s.allowed, true);
     tat = s.tat;
-    assert.equal(describeStep(true, s.tat, now, p).remaining, 9 - i);
+    assert.equal(describeStep('user', s, now, p).remaining, 9 - i);
   }
   const refused = gcraStep(tat, now, p);
   assert.equal(refused.allowed, false);
-  const d = describeStep(false, refused.tat, now, p);
+  const d = describeStep('user', refused, now, p);
   assert.equal(d.remaining, 0);
   assert.equal(d.retryAfterMs, 6000, 'one request every 6 s at 10/min');
   assert.equal(d.resetAt, now + 60_000, 'full again after a minute');
@@ -66,7 +68,7 @@ for (const [name, make] of stores) {
           const start = Date.UTC(2026, 0, 1);
           let admitted = 0;
           for (let i = 0; i < offered; i++) {
-            const d = await store.consume('bucket', p, start + Math.floor(i * spacing));
+            const d = await consume(store, 'bucket', p, start + Math.floor(i * spacing));
             if (d.allowed) admitted++;
           }
           if (factor <= 1) assert.ok(admitted >= 0.99 * offered, `admitted ${admitted} of ${offered}`);
@@ -82,7 +84,7 @@ for (const [name, make] of stores) {
   test(`100 concurrent requests against a limit of 10: exactly 10 pass (${name})`, async () => {
     const store = await make();
     const now = Date.UTC(2026, 0, 1);
-    const results = await Promise.all(Array.from({ length: 100 }, () => store.consume('hot', policy(10), now)));
+    const results = await Promise.all(Array.from({ length: 100 }, () => consume(store, 'hot', policy(10), now)));
     assert.equal(results.filter((d) => d.allowed).length, 10);
     assert.ok(results.filter((d) => !d.allowed).every((d) => d.retryAfterMs > 0 && d.remaining === 0));
   });
@@ -92,14 +94,16 @@ test('three nodes sharing Redis: 100 concurrent requests against a limit of 10, 
   const prefix = freshPrefix();
   const nodes = await Promise.all([redisStore(prefix), redisStore(prefix), redisStore(prefix)]);
   const now = Date.UTC(2026, 0, 1);
-  const results = await Promise.all(Array.from({ length: 100 }, (_, i) => nodes[i % 3]?.consume('shared', policy(10), now)));
+  const results = await Promise.all(
+    Array.from({ length: 100 }, (_, i) => consume(nodes[i % 3] ?? (nodes[0] as LimitStore), 'shared', policy(10), now)),
+  );
   assert.equal(results.filter((d) => d?.allowed).length, 10);
 });
 
 test('the memory store stays bounded', async () => {
   const store = createMemoryStore(1000);
   const now = Date.UTC(2026, 0, 1);
-  for (let i = 0; i < 5000; i++) await store.consume(`k${i}`, policy(10), now);
-  const d = await store.consume('k4999', policy(10), now);
+  for (let i = 0; i < 5000; i++) await consume(store, `k${i}`, policy(10), now);
+  const d = await consume(store, 'k4999', policy(10), now);
   assert.equal(d.remaining, 8, 'recent buckets are kept');
 });
