@@ -61,6 +61,7 @@ export function chartSvg(groups: readonly ChartGroup[], subtitle: string): strin
   const height = y + 10;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
+    '<title>Gatehouse against its peers: requests per second by scenario</title>',
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="10" y="18" font-size="16" font-weight="bold">Gatehouse against its peers: requests per second (log scale, higher is better)</text>`,
     `<text x="10" y="34" font-size="11" fill="#616161">${xml(subtitle)}</text>`,
