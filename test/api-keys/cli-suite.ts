@@ -1,42 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { type BackendName, TEST_PG_URL } from '../support/backends.ts';
+import type { BackendName } from '../support/backends.ts';
+import { cliWorkspace } from '../support/cli.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
 
-const PG_DB = `gh_cli_${randomBytes(4).toString('hex')}`;
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: TEST_PG_URL });
-  await c.connect();
-  await c.query(sql);
-  await c.end();
-}
-
-/** The token CLI suite on one backend; `tokenCli-<backend>.test.ts` runs it, one file each so files stay short. */
+/** The token CLI suite on one backend; `cli-<backend>.test.ts` runs it, one file each so files stay short. */
 export function tokenCliSuite(backend: BackendName): void {
   describe(`token CLI (${backend})`, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gh-token-cli-'));
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'silent' };
-    const run = (args: string[], input = '') =>
-      spawnSync(process.execPath, ['bin/gatehouse.js', ...args], { env, input, encoding: 'utf8' });
-
-    before(async () => {
-      if (backend === 'postgres') {
-        await admin(`create database ${PG_DB}`);
-        env.GATEHOUSE_DATABASE_URL = TEST_PG_URL.replace(/\/[^/]*$/, `/${PG_DB}`);
-      }
-    });
-    after(async () => {
-      rmSync(dir, { recursive: true, force: true });
-      if (backend === 'postgres') await admin(`drop database if exists ${PG_DB} with (force)`);
-    });
+    const ws = cliWorkspace(backend);
+    const { dir, env, run } = ws;
+    before(ws.setup);
+    after(ws.dispose);
 
     /** Runs one statement on the CLI's database (`?` placeholders). */
     async function query(text: string, params: (string | number | null)[] = []): Promise<Record<string, unknown>[]> {

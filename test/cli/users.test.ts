@@ -1,6 +1,5 @@
 /** `gatehouse user disable|enable` as a subprocess, checked through the HTTP API on the same database. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,12 +9,13 @@ import { loadConfig } from '../../src/config/index.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createServices } from '../../src/services.ts';
+import { runCli } from '../support/cli.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-user-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const env = { PATH: process.env.PATH ?? '', GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'silent' };
-const run = (args: string[], input = '') => spawnSync(process.execPath, ['bin/gatehouse.js', ...args], { env, input, encoding: 'utf8' });
+const run = (args: string[], input = '') => runCli(env, args, input);
 
 /** A Gatehouse on the CLI's database, fresh each time (nothing cached from before). */
 async function withApp<T>(fn: (app: FastifyInstance) => Promise<T>): Promise<T> {

@@ -1,9 +1,8 @@
 /** `X-Memory-Space` names the space a request acts in, on every protected route. */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { bearer, registerOrg } from '../identity/support.ts';
+import { bearer, createKey, registerOrg } from '../identity/support.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { registerSecret } from '../support/secrets-watch.ts';
 
 let t: TestApp | undefined;
 after(() => t?.close());
@@ -21,15 +20,7 @@ test('a space outside the credential is a 403 on any protected route; inside it,
     });
     assert.equal(res.statusCode, 201, res.body);
   }
-  const created = await app.app.inject({
-    method: 'POST',
-    url: '/v1/api-keys',
-    headers: bearer(owner.access),
-    payload: { name: 'bound', scopes: ['*'], memory_spaces: ['tenant_acme'] },
-  });
-  assert.equal(created.statusCode, 201, created.body);
-  const key = created.json().key as string;
-  registerSecret(key);
+  const { key } = await createKey(app, owner.access, { name: 'bound', scopes: ['*'], memory_spaces: ['tenant_acme'] });
   const me = (space?: string) =>
     app.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { 'x-api-key': key, ...(space ? { 'x-memory-space': space } : {}) } });
   assert.equal((await me()).statusCode, 200);

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { BACKENDS } from '../support/backends.ts';
-import { registerSecret } from '../support/secrets-watch.ts';
-import { bearer, registerOrg } from './support.ts';
+import { bearer, createKey, registerOrg } from './support.ts';
 
 for (const backend of BACKENDS) {
   describe(`memory-space bindings (${backend})`, () => {
@@ -22,21 +21,8 @@ for (const backend of BACKENDS) {
           201,
         );
       }
-      const key = await app.app.inject({
-        method: 'POST',
-        url: '/v1/api-keys',
-        headers: bearer(owner.access),
-        payload: { name: 'bound', scopes: ['*'], memory_spaces: ['tenant_acme'] },
-      });
-      assert.equal(key.statusCode, 201, key.body);
-      registerSecret(key.json().key);
-      const everywhere = await app.app.inject({
-        method: 'POST',
-        url: '/v1/api-keys',
-        headers: bearer(owner.access),
-        payload: { name: 'all', scopes: ['*'] },
-      });
-      registerSecret(everywhere.json().key);
+      const key = await createKey(app, owner.access, { name: 'bound', scopes: ['*'], memory_spaces: ['tenant_acme'] });
+      await createKey(app, owner.access, { name: 'all', scopes: ['*'] });
 
       const rename = await app.app.inject({
         method: 'PATCH',
@@ -46,7 +32,7 @@ for (const backend of BACKENDS) {
       });
       assert.equal(rename.statusCode, 409);
       assert.equal(rename.json().code, 'ERR-2010');
-      assert.match(rename.json().detail, new RegExp(key.json().id));
+      assert.match(rename.json().detail, new RegExp(key.id));
       const describeOnly = await app.app.inject({
         method: 'PATCH',
         url: `${spaces}/tenant_acme`,
@@ -65,7 +51,7 @@ for (const backend of BACKENDS) {
       );
 
       assert.equal(
-        (await app.app.inject({ method: 'DELETE', url: `/v1/api-keys/${key.json().id}`, headers: bearer(owner.access) })).statusCode,
+        (await app.app.inject({ method: 'DELETE', url: `/v1/api-keys/${key.id}`, headers: bearer(owner.access) })).statusCode,
         200,
       );
       const renamed = await app.app.inject({

@@ -61,6 +61,15 @@ export async function login(t: TestApp, email: string, password: string, organiz
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** Creates an API key through the HTTP API with the `access` token; the key is registered as a test secret. */
+export async function createKey(t: TestApp, access: string, body: Record<string, unknown>): Promise<{ id: string; key: string }> {
+  const res = await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(access), payload: body });
+  assert.equal(res.statusCode, 201, res.body);
+  const created = res.json() as { id: string; key: string };
+  registerSecret(created.key);
+  return created;
+}
+
 /** The problem body without its per-request id. */
 export function problem(body: string): Record<string, unknown> {
   const { request_id: _, ...rest } = JSON.parse(body) as Record<string, unknown>;

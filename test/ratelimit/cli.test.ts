@@ -1,17 +1,17 @@
 /** `gatehouse limits tiers|set-tier`, run as a subprocess on a temporary SQLite database. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import SQLite from 'better-sqlite3';
+import { runCli } from '../support/cli.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-limits-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const env = { PATH: process.env.PATH ?? '', GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'silent' };
-const run = (args: string[], input = '') => spawnSync(process.execPath, ['bin/gatehouse.js', ...args], { env, input, encoding: 'utf8' });
+const run = (args: string[], input = '') => runCli(env, args, input);
 
 test('tiers lists the layers and tiers; set-tier assigns, clears, and refuses unknown tiers and organizations', () => {
   const tiers = run(['--json', 'limits', 'tiers']);

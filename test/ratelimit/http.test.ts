@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import type { ConfigKey } from '../../src/config/index.ts';
-import { bearer, registerOrg } from '../identity/support.ts';
+import { bearer, createKey, registerOrg } from '../identity/support.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
 
@@ -68,19 +68,12 @@ describe('rate limits on one node', () => {
     const ok = await check(['contexts:read']);
     assert.equal(ok.statusCode, 200);
     assert.equal(ok.headers['x-ratelimit-remaining'], '1', '/v1/auth/check answers carry the headers');
-    const member = await t.app.inject({
-      method: 'POST',
-      url: '/v1/api-keys',
-      headers: bearer(owner.access),
-      payload: { name: 'narrow', scopes: ['contexts:read'] },
-    });
-    assert.equal(member.statusCode, 201, member.body);
-    registerSecret(member.json().key);
+    const narrow = await createKey(t, owner.access, { name: 'narrow', scopes: ['contexts:read'] });
     const keyCheck = (scopes: string[]) =>
       t.app.inject({
         method: 'POST',
         url: '/v1/auth/check',
-        headers: { 'x-api-key': member.json().key },
+        headers: { 'x-api-key': narrow.key },
         payload: { required_scopes: scopes },
       });
     const denied = await keyCheck(['contexts:write']);
@@ -128,17 +121,7 @@ describe('rate limits on one node', () => {
   test("tiers: an API key's tier wins over its organization's, which wins over the layer default", async () => {
     const t = await app({ rateLimitTiers: { gold: { requests_per_minute: 50, burst: 5 }, bronze: { requests_per_minute: 7 } } });
     const owner = await registerOrg(t);
-    const create = async (body: Record<string, unknown>) => {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/v1/api-keys',
-        headers: bearer(owner.access),
-        payload: { scopes: ['*'], ...body },
-      });
-      assert.equal(res.statusCode, 201, res.body);
-      registerSecret(res.json().key);
-      return res.json().key as string;
-    };
+    const create = async (body: Record<string, unknown>) => (await createKey(t, owner.access, { scopes: ['*'], ...body })).key;
     const plain = await create({ name: 'plain' });
     const gold = await create({ name: 'gold', rate_limit: 'gold' });
     const limitOf = async (key: string) =>
