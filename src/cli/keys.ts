@@ -1,21 +1,9 @@
 import type { Command } from 'commander';
+import { renderSigningKey } from '../tokens/render.ts';
 import type { SigningKeyInfo } from '../tokens/types.ts';
 import { output, withServices } from './context.ts';
 
 const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-/** The `--json` shape: the same as `GET /v1/signing-keys` (no key material). */
-function render(k: SigningKeyInfo) {
-  return {
-    kid: k.kid,
-    alg: k.alg,
-    status: k.status,
-    created_at: iso(k.createdAt),
-    retired_at: iso(k.retiredAt),
-    expires_at: iso(k.expiresAt),
-  };
-}
 
 function table(keys: readonly SigningKeyInfo[]): string {
   const rows = keys.map(
@@ -33,7 +21,7 @@ export function registerKeys(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       await withServices(cmd, async (s) => {
         const list = await s.tokens.listSigningKeys();
-        output(cmd, list.map(render), () => table(list));
+        output(cmd, list.map(renderSigningKey), () => table(list));
       });
     });
   keys
@@ -42,7 +30,7 @@ export function registerKeys(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       await withServices(cmd, async (s) => {
         const key = await s.tokens.rotateSigningKey();
-        output(cmd, render(key), () => `rotated: new active key ${key.kid} (${key.alg})`);
+        output(cmd, renderSigningKey(key), () => `rotated: new active key ${key.kid} (${key.alg})`);
       });
     });
 }

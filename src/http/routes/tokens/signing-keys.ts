@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatehouseError } from '../../../errors/index.ts';
 import { operatorOrganizationId } from '../../../identity/organizations.ts';
-import type { SigningKeyInfo } from '../../../tokens/types.ts';
+import { renderSigningKey } from '../../../tokens/render.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
 
 const keySchema = {
@@ -15,19 +15,6 @@ const keySchema = {
     expires_at: { type: ['string', 'null'], format: 'date-time' },
   },
 } as const;
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-function render(k: SigningKeyInfo) {
-  return {
-    kid: k.kid,
-    alg: k.alg,
-    status: k.status,
-    created_at: iso(k.createdAt),
-    retired_at: iso(k.retiredAt),
-    expires_at: iso(k.expiresAt),
-  };
-}
 
 /**
  * Signing keys are server-wide, so only the operator organization (the first one, created by
@@ -61,7 +48,7 @@ export default async function signingKeyRoutes(app: FastifyInstance): Promise<vo
     },
     async (request) => {
       await assertOperator(request);
-      return { data: (await app.services.tokens.listSigningKeys()).map(render) };
+      return { data: (await app.services.tokens.listSigningKeys()).map(renderSigningKey) };
     },
   );
   app.post(
@@ -77,7 +64,7 @@ export default async function signingKeyRoutes(app: FastifyInstance): Promise<vo
     async (request, reply) => {
       await assertOperator(request);
       reply.code(201);
-      return render(await app.services.tokens.rotateSigningKey());
+      return renderSigningKey(await app.services.tokens.rotateSigningKey());
     },
   );
 }
