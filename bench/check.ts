@@ -21,7 +21,7 @@ interface Run {
   non2xx: number;
 }
 
-const server = spawn(process.execPath, ['--import', 'tsx', 'bench/check/server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/gatehouse-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const ready = await new Promise<{ port: number; token: string; key: string; pid: number }>((resolve, reject) => {
   createInterface({ input: server.stdout as NodeJS.ReadableStream }).once('line', (l) => resolve(JSON.parse(l)));
   server.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -48,8 +48,8 @@ function load(path: string, method: string, headers: Record<string, string>, bod
 }
 
 const configs: [string, () => Run][] = [
-  ['`GET /bench/open` (no auth, the ceiling)', () => load('/bench/open', 'GET', {})],
-  ['`GET /bench/jwt` (Gatehouse JWT, same token)', () => load('/bench/jwt', 'GET', { authorization: `Bearer ${ready.token}` })],
+  ['`GET /open` (no auth, the ceiling)', () => load('/open', 'GET', {})],
+  ['`GET /protected` (Gatehouse JWT, same token)', () => load('/protected', 'GET', { authorization: `Bearer ${ready.token}` })],
   [
     '`POST /v1/auth/check` (JWT)',
     () => load('/v1/auth/check', 'POST', { authorization: `Bearer ${ready.token}` }, '{"required_scopes":["contexts:read"]}'),
@@ -63,7 +63,7 @@ const configs: [string, () => Run][] = [
 const results = new Map<string, Run[]>(configs.map(([name]) => [name, []]));
 let peakRss = 0;
 try {
-  load('/bench/open', 'GET', {}); // warm-up
+  load('/open', 'GET', {}); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, run] of configs) {
       const r = run();
