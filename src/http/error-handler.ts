@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerChallenge, GatehouseError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors/index.ts';
 import { isConnectionError } from '../storage/index.ts';
+import { requestFacts } from './request-facts.ts';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -78,16 +79,13 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: u
 function auditDenied(request: FastifyRequest, problem: GatehouseError): void {
   const p = request.principal;
   if (!p) return;
-  const ua = request.headers['user-agent'];
   request.server.services.audit.record({
     action: 'permission.denied',
     outcome: 'denied',
     organizationId: p.organizationId,
     actor: { type: p.kind === 'api_key' ? 'api_key' : p.kind, id: p.subject },
     target: { type: 'route', id: `${request.method} ${request.routeOptions.url ?? '?'}` },
-    ip: request.ip,
-    userAgent: typeof ua === 'string' ? ua.slice(0, 256) : null,
-    requestId: String(request.id),
+    ...requestFacts(request),
     details: {
       code: problem.code,
       reason: problem.error,

@@ -2,15 +2,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatehouseError } from '../errors/index.ts';
 import type { Principal } from '../pipeline/principal.ts';
 import { rateLimitHeaders } from '../ratelimit/headers.ts';
-import type { LayerDecision, LimitContext } from '../ratelimit/limiter.ts';
+import type { LayerDecision } from '../ratelimit/limiter.ts';
+import { requestFacts } from './request-facts.ts';
 
 /** Routes that are never limited: probes, metrics, documents and discovery. */
 const UNLIMITED = /^\/(?:health|ready|metrics|openapi\.json|docs(?:\/.*)?|\.well-known\/.*)$/;
-
-function contextOf(request: FastifyRequest): LimitContext {
-  const ua = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 256) : null, requestId: String(request.id) };
-}
 
 /** Sets the decision's headers on the reply; throws 429 (with the same headers) when it refused. */
 function apply(request: FastifyRequest, reply: FastifyReply, d: LayerDecision | undefined): void {
@@ -29,7 +25,7 @@ function apply(request: FastifyRequest, reply: FastifyReply, d: LayerDecision | 
 export async function limitPrincipal(request: FastifyRequest, reply: FastifyReply, principal: Principal): Promise<void> {
   const { limiter } = request.server.services.limits;
   if (!limiter.enabled) return;
-  const d = limiter.limitPrincipal(principal, contextOf(request));
+  const d = limiter.limitPrincipal(principal, requestFacts(request));
   apply(request, reply, d instanceof Promise ? await d : d);
 }
 
@@ -40,7 +36,7 @@ export async function limitPrincipal(request: FastifyRequest, reply: FastifyRepl
 export async function limitClientIp(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const { limiter } = request.server.services.limits;
   if (!limiter.enabled) return;
-  const d = limiter.limitAnonymous(contextOf(request));
+  const d = limiter.limitAnonymous(requestFacts(request));
   apply(request, reply, d instanceof Promise ? await d : d);
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { renderKey } from '../../../credentials/api-keys/render.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
+import { requestFacts } from '../../request-facts.ts';
 import { actorOf } from '../identity/context.ts';
 import { checkCidrs, checkMetadata, checkRateLimitTier, checkScopes, checkSpaces } from './checks.ts';
 import { createdKeySchema, descriptionSchema, nameSchema, scopesSchema, spacesSchema } from './schemas.ts';
@@ -88,8 +89,7 @@ export default async function createKeyRoute(app: FastifyInstance): Promise<void
         organizationId: row.organization_id,
         actor: actorOf(principal),
         target: { type: 'api_key', id: row.id },
-        ip: request.ip,
-        requestId: String(request.id),
+        ...requestFacts(request),
       });
       reply.code(201);
       return { ...renderKey(row, now), key };

@@ -5,6 +5,7 @@ import { findKey, listKeys } from '../../../credentials/api-keys/repository.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import type { Principal } from '../../../pipeline/principal.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
+import { requestFacts } from '../../request-facts.ts';
 import { actorOf, checkCursor, page } from '../identity/context.ts';
 import { checkMetadata, checkScopes, mayManage } from './checks.ts';
 import { createdKeySchema, descriptionSchema, idParams, keySchema, nameSchema, scopesSchema } from './schemas.ts';
@@ -42,8 +43,7 @@ export default async function manageKeyRoutes(app: FastifyInstance): Promise<voi
       organizationId: principal.organizationId,
       actor: actorOf(principal),
       target: { type: 'api_key', id },
-      ip: request.ip,
-      requestId: String(request.id),
+      ...requestFacts(request),
       ...(details ? { details } : {}),
     });
   }

@@ -21,12 +21,6 @@ export async function organizationFor(
   return { org, principal };
 }
 
-/** Request metadata for sessions and audit events. */
-export function clientOf(request: FastifyRequest): { ip: string; userAgent: string | null } {
-  const ua = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 256) : null };
-}
-
 /** Actor of an audit event for a principal. */
 export function actorOf(p: Principal) {
   return { type: p.kind === 'api_key' ? 'api_key' : p.kind === 'oauth_client' ? 'oauth_client' : p.kind, id: p.subject } as const;

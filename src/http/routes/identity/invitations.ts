@@ -18,7 +18,8 @@ import { createUser, findUserByIdentifier, getUser } from '../../../identity/use
 import { keyedHash, randomToken } from '../../../lib/secure.ts';
 import type { Principal } from '../../../pipeline/principal.ts';
 import { requireAuth } from '../../auth.ts';
-import { actorOf, checkCursor, clientOf, organizationFor, page } from './context.ts';
+import { requestFacts } from '../../request-facts.ts';
+import { actorOf, checkCursor, organizationFor, page } from './context.ts';
 import { displayName, email, orgParams, pageQuery, password, role, tokenSchema, username } from './schemas.ts';
 
 const invitationSchema = {
@@ -87,8 +88,7 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
         organizationId: org.id,
         actor: actorOf(principal),
         target: { type: 'invitation', id: row.id },
-        ip: request.ip,
-        requestId: String(request.id),
+        ...requestFacts(request),
         details: { role: row.role },
       });
       reply.code(201);
@@ -146,8 +146,7 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
         organizationId: org.id,
         actor: actorOf(principal),
         target: { type: 'invitation', id: request.params.id },
-        ip: request.ip,
-        requestId: String(request.id),
+        ...requestFacts(request),
       });
       reply.code(204);
     },
@@ -182,7 +181,7 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
     },
     async (request) => {
       const { token } = request.body;
-      const client = clientOf(request);
+      const client = requestFacts(request);
       await services.limits.guard.assertAllowed('invitation', { ip: client.ip });
       const now = services.clock.now();
       const invitation = INVITATION_SHAPE.test(token) ? await findOpenInvitation(db, hash(token), now) : undefined;

@@ -7,7 +7,7 @@ import { normalizeEmail, normalizeUsername } from '../../../identity/normalize.t
 import type { UserRow } from '../../../identity/tables.ts';
 import { findUserByIdentifier } from '../../../identity/users.ts';
 import type { Services } from '../../../services.ts';
-import { clientOf } from './context.ts';
+import { requestFacts } from '../../request-facts.ts';
 import { email, tokenSchema } from './schemas.ts';
 
 interface LoginBody {
@@ -54,7 +54,7 @@ export default async function loginRoute(app: FastifyInstance): Promise<void> {
       if ((e === undefined) === (u === undefined))
         throw new GatehouseError('validation_failed', 'body must have exactly one of email or username');
       const account = e !== undefined ? normalizeEmail(e) : normalizeUsername(u ?? '');
-      const client = clientOf(request);
+      const client = requestFacts(request);
       const keys = { account, ip: client.ip };
       try {
         await services.limits.guard.assertAllowed('login', keys);
@@ -67,9 +67,7 @@ export default async function loginRoute(app: FastifyInstance): Promise<void> {
             organizationId,
             actor: { type: 'anonymous', id: null },
             target: userId !== null ? { type: 'user', id: userId } : null,
-            ip: client.ip,
-            userAgent: client.userAgent,
-            requestId: String(request.id),
+            ...client,
             details: { reason: 'too_many_attempts' },
           }));
         }
@@ -89,9 +87,7 @@ export default async function loginRoute(app: FastifyInstance): Promise<void> {
           outcome: 'failure',
           organizationId,
           actor: { type: userId !== null ? 'user' : 'anonymous', id: userId },
-          ip: client.ip,
-          userAgent: client.userAgent,
-          requestId: String(request.id),
+          ...client,
         }));
         throw new GatehouseError('invalid_credentials');
       }
@@ -108,9 +104,7 @@ export default async function loginRoute(app: FastifyInstance): Promise<void> {
         organizationId: membership.organization_id,
         actor: { type: 'user', id: user.id },
         target: { type: 'session', id: session_id },
-        ip: client.ip,
-        userAgent: client.userAgent,
-        requestId: String(request.id),
+        ...client,
       });
       return tokens;
     },

@@ -6,6 +6,7 @@ import { findUserByIdentifier } from '../../../identity/users.ts';
 import type { Principal } from '../../../pipeline/principal.ts';
 import type { Services } from '../../../services.ts';
 import { requireAuth } from '../../auth.ts';
+import { type RequestFacts, requestFacts } from '../../request-facts.ts';
 import { actorOf, checkCursor, organizationFor, page } from './context.ts';
 import { email, iso, orgParams, pageQuery, role } from './schemas.ts';
 
@@ -37,14 +38,12 @@ function assertMayTouchOwner(principal: Principal, ...roles: Role[]): void {
   }
 }
 
-/** What an audit event needs from the request: the caller, its address and the request id. */
-interface Caller {
+/** What an audit event needs from the request: the caller and the request's facts. */
+interface Caller extends RequestFacts {
   readonly principal: Principal;
-  readonly ip: string;
-  readonly requestId: string;
 }
 
-const callerOf = (principal: Principal, request: FastifyRequest): Caller => ({ principal, ip: request.ip, requestId: String(request.id) });
+const callerOf = (principal: Principal, request: FastifyRequest): Caller => ({ principal, ...requestFacts(request) });
 
 /** `membership.added`, `membership.role_changed`, `membership.removed`: target is the member's user id. */
 function audit(services: Services, orgId: string, caller: Caller, action: string, userId: string, details: Record<string, string>) {
@@ -55,6 +54,7 @@ function audit(services: Services, orgId: string, caller: Caller, action: string
     actor: actorOf(caller.principal),
     target: { type: 'user', id: userId },
     ip: caller.ip,
+    userAgent: caller.userAgent,
     requestId: caller.requestId,
     details,
   });

@@ -12,6 +12,7 @@ import {
 } from '../../../identity/memory-spaces.ts';
 import type { MemorySpaceRow } from '../../../identity/tables.ts';
 import { requireAuth } from '../../auth.ts';
+import { requestFacts } from '../../request-facts.ts';
 import { actorOf, checkCursor, organizationFor, page } from './context.ts';
 import { memorySpaceSchema, orgParams, pageQuery, spaceName } from './schemas.ts';
 
@@ -100,8 +101,7 @@ export default async function memorySpaceRoutes(app: FastifyInstance): Promise<v
         organizationId: org.id,
         actor: actorOf(principal),
         target: { type: 'memory_space', id: created.id },
-        ip: request.ip,
-        requestId: String(request.id),
+        ...requestFacts(request),
       });
       reply.code(201);
       return renderMemorySpace(created);
@@ -155,8 +155,7 @@ export default async function memorySpaceRoutes(app: FastifyInstance): Promise<v
         organizationId: s.organization_id,
         actor: actorOf(principal),
         target: { type: 'memory_space', id: s.id },
-        ip: request.ip,
-        requestId: String(request.id),
+        ...requestFacts(request),
       });
       reply.code(204);
     },

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { membershipsOfUser } from '../../../identity/memberships.ts';
 import { deleteOrganization, getOrganizationById, updateOrganization } from '../../../identity/organizations.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
+import { requestFacts } from '../../request-facts.ts';
 import { actorOf, organizationFor } from './context.ts';
 import { renderOrganization } from './register.ts';
 import { displayName, organizationSchema, orgParams, slug } from './schemas.ts';
@@ -63,8 +64,7 @@ export default async function organizationRoutes(app: FastifyInstance): Promise<
         organizationId: org.id,
         actor: actorOf(principal),
         target: { type: 'organization', id: org.id },
-        ip: request.ip,
-        requestId: String(request.id),
+        ...requestFacts(request),
       });
       return renderOrganization(updated);
     },
@@ -88,8 +88,7 @@ export default async function organizationRoutes(app: FastifyInstance): Promise<
       const keyIds = (await db.selectFrom('api_keys').select('id').where('organization_id', '=', org.id).execute()).map((k) => k.id);
       await services.sessions.revokeAllInOrganization(org.id, 'organization_deleted', {
         actor: actorOf(principal),
-        ip: request.ip,
-        requestId: String(request.id),
+        ...requestFacts(request),
       });
       await deleteOrganization(db, org.id);
       for (const id of keyIds) services.bus.publish('api_key', id);
@@ -99,8 +98,7 @@ export default async function organizationRoutes(app: FastifyInstance): Promise<
         organizationId: org.id,
         actor: actorOf(principal),
         target: { type: 'organization', id: org.id },
-        ip: request.ip,
-        requestId: String(request.id),
+        ...requestFacts(request),
       });
       reply.code(204);
     },

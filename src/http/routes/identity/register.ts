@@ -3,7 +3,7 @@ import { assertPasswordAcceptable } from '../../../credentials/passwords.ts';
 import { registerOrganization, registerUser } from '../../../identity/register.ts';
 import type { OrganizationRow } from '../../../identity/tables.ts';
 import { renderUser } from '../../../identity/users.ts';
-import { clientOf } from './context.ts';
+import { requestFacts } from '../../request-facts.ts';
 import { displayName, email, iso, organizationSchema, password, slug, tokenSchema, username, userSchema } from './schemas.ts';
 
 export function renderOrganization(o: OrganizationRow) {
@@ -80,7 +80,7 @@ export default async function registerRoutes(app: FastifyInstance): Promise<void
         userId: user.id,
         organizationId: organization.id,
         role: 'owner',
-        ...clientOf(request),
+        ...requestFacts(request),
       });
       services.audit.record({
         action: 'organization.created',
@@ -88,8 +88,7 @@ export default async function registerRoutes(app: FastifyInstance): Promise<void
         organizationId: organization.id,
         actor: { type: 'user', id: user.id },
         target: { type: 'organization', id: organization.id },
-        ip: request.ip,
-        requestId: String(request.id),
+        ...requestFacts(request),
       });
       const { row, key } = await services.apiKeys.create({
         organizationId: organization.id,
@@ -132,7 +131,7 @@ export default async function registerRoutes(app: FastifyInstance): Promise<void
         userId: user.id,
         organizationId: organization.id,
         role: 'owner',
-        ...clientOf(request),
+        ...requestFacts(request),
       });
       reply.code(201);
       return { organization: renderOrganization(organization), user: renderUser(user), tokens };

@@ -6,8 +6,8 @@ import { membershipsOfUser } from '../../../identity/memberships.ts';
 import { getOrganizationById } from '../../../identity/organizations.ts';
 import { getUser, renderUser, setPasswordHash } from '../../../identity/users.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
+import { requestFacts } from '../../request-facts.ts';
 import { renderPrincipal } from '../decision/render.ts';
-import { clientOf } from './context.ts';
 import { renderOrganization } from './register.ts';
 import { organizationSchema, password, tokenSchema, userSchema } from './schemas.ts';
 
@@ -33,7 +33,7 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
         response: { 200: tokenSchema },
       },
     },
-    async (request) => services.sessions.refresh(request.body.refresh_token, clientOf(request)),
+    async (request) => services.sessions.refresh(request.body.refresh_token, requestFacts(request)),
   );
 
   app.post<{ Body: { refresh_token?: string } | undefined }>(
@@ -62,8 +62,7 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
             organizationId: principal.organizationId,
             actor: { type: 'user', id: principal.subject },
             target: { type: 'session', id: sessionId },
-            ip: request.ip,
-            requestId: String(request.id),
+            ...requestFacts(request),
           });
         }
       }
@@ -163,8 +162,7 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
         organizationId: principal.organizationId,
         actor: { type: 'user', id: user.id },
         target: { type: 'user', id: user.id },
-        ip: request.ip,
-        requestId: String(request.id),
+        ...requestFacts(request),
         details: { sessions_revoked: revoked },
       });
       return { password_changed: true, sessions_revoked: revoked };
