@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AuditEventRow } from '../../src/audit/tables.ts';
-import { bearer, login, type Registered, registerOrg } from '../identity/support.ts';
+import { addMember, bearer, login, type Registered, registerOrg } from '../identity/support.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { BACKENDS } from '../support/backends.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
-import { member } from './http-support.ts';
 
 for (const backend of BACKENDS) {
   describe(`audit trail end to end (${backend})`, () => {
@@ -142,7 +141,7 @@ for (const backend of BACKENDS) {
     });
 
     test('a member reading the audit trail is refused, and the refusal is itself audited', async () => {
-      const m = await member(t, a, 'member');
+      const m = await addMember(t, a, 'member');
       const res = await t.app.inject({
         method: 'GET',
         url: '/v1/audit-events',

@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AuditEventView } from '../../src/audit/render.ts';
-import { bearer, type Registered, registerOrg } from '../identity/support.ts';
+import { addMember, bearer, createKey, type Registered, registerOrg } from '../identity/support.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { BACKENDS } from '../support/backends.ts';
-import { apiKey, member } from './http-support.ts';
 
 for (const backend of BACKENDS) {
   describe(`GET /v1/audit-events (${backend})`, () => {
@@ -25,9 +24,9 @@ for (const backend of BACKENDS) {
       t = await createTestApp(backend);
       a = await registerOrg(t, 'alpha');
       b = await registerOrg(t, 'beta');
-      memberOfA = await member(t, a, 'member');
-      readonlyOfA = await member(t, a, 'readonly');
-      adminOfA = await member(t, a, 'admin');
+      memberOfA = await addMember(t, a, 'member');
+      readonlyOfA = await addMember(t, a, 'readonly');
+      adminOfA = await addMember(t, a, 'admin');
     });
     after(() => t.close());
 
@@ -49,7 +48,7 @@ for (const backend of BACKENDS) {
         assert.equal(res.statusCode, 403, res.body);
         assert.match(String(res.headers['www-authenticate']), /error="insufficient_scope"/);
       }
-      const narrow = await apiKey(t, a, ['keys:read']);
+      const narrow = await createKey(t, a.access, { name: 'audit', scopes: ['keys:read'] });
       const res = await list({ 'x-api-key': narrow.key });
       assert.equal(res.statusCode, 403);
       assert.equal(res.json().error, 'insufficient_scope');
@@ -67,7 +66,7 @@ for (const backend of BACKENDS) {
 
       const admin = await list(bearer(adminOfA.token), '?limit=200');
       assert.equal(admin.statusCode, 200, admin.body);
-      const key = await apiKey(t, a, ['audit:read']);
+      const key = await createKey(t, a.access, { name: 'audit', scopes: ['audit:read'] });
       const byKey = await list({ 'x-api-key': key.key }, '?limit=200');
       assert.equal(byKey.statusCode, 200, byKey.body);
       assert.ok((byKey.json().data as AuditEventView[]).some((e) => e.action === 'api_key.created' && e.target?.id === key.id));
@@ -126,7 +125,7 @@ for (const backend of BACKENDS) {
     });
 
     test('filters: action (exact, prefix), actor, actor_type, target, outcome, time range', async () => {
-      const key = await apiKey(t, a, ['contexts:read']);
+      const key = await createKey(t, a.access, { name: 'audit', scopes: ['contexts:read'] });
       t.clock.advance(60_000);
       const from = new Date(t.clock.now()).toISOString();
       const revoke = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${key.id}`, headers: bearer(adminOfA.token) });

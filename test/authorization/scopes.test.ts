@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { authorize, hasScope, isValidScope, missingScopes, resolveMemorySpace, ungrantable } from '../../src/authorization/index.ts';
-import { GatehouseError } from '../../src/errors/index.ts';
 import type { Principal } from '../../src/pipeline/index.ts';
+import { errorName } from '../support/errors.ts';
 
 test('exact, wildcard and qualifier matching', () => {
   assert.ok(hasScope(['contexts:read'], 'contexts:read'));
@@ -51,31 +51,21 @@ const principal: Principal = {
   credentialId: 'key_1',
 };
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof GatehouseError);
-    return err.error;
-  }
-  return 'none';
-}
-
 test('authorize: another organization is a 404, a missing scope a 403 with the scope, a foreign space a 403', () => {
   assert.equal(
-    errorOf(() => authorize(principal, { organizationId: 'org_b' })),
+    errorName(() => authorize(principal, { organizationId: 'org_b' })),
     'not_found',
   );
   assert.equal(
-    errorOf(() => authorize(principal, { scopes: ['contexts:write'] })),
+    errorName(() => authorize(principal, { scopes: ['contexts:write'] })),
     'insufficient_scope',
   );
   assert.equal(
-    errorOf(() => authorize(principal, { memorySpace: 'tenant_other' })),
+    errorName(() => authorize(principal, { memorySpace: 'tenant_other' })),
     'memory_space_forbidden',
   );
   assert.equal(
-    errorOf(() => authorize(principal, { scopes: ['contexts:read'], organizationId: 'org_a', memorySpace: 'tenant_acme' })),
+    errorName(() => authorize(principal, { scopes: ['contexts:read'], organizationId: 'org_a', memorySpace: 'tenant_acme' })),
     'none',
   );
 });
@@ -83,11 +73,11 @@ test('authorize: another organization is a 404, a missing scope a 403 with the s
 test('authorize: roles bind users, not keys', () => {
   const user: Principal = { ...principal, kind: 'user', role: 'member', scopes: ['*'] };
   assert.equal(
-    errorOf(() => authorize(user, { minimumRole: 'admin' })),
+    errorName(() => authorize(user, { minimumRole: 'admin' })),
     'insufficient_role',
   );
   assert.equal(
-    errorOf(() => authorize({ ...user, role: 'owner' }, { minimumRole: 'admin' })),
+    errorName(() => authorize({ ...user, role: 'owner' }, { minimumRole: 'admin' })),
     'none',
   );
 });
@@ -97,7 +87,7 @@ test('memory space: named, implicit single, or required', () => {
   assert.equal(resolveMemorySpace({ ...principal, memorySpaces: ['only'] }, undefined), 'only');
   assert.equal(resolveMemorySpace(principal, undefined), undefined);
   assert.equal(
-    errorOf(() => resolveMemorySpace(principal, undefined, true)),
+    errorName(() => resolveMemorySpace(principal, undefined, true)),
     'memory_space_required',
   );
   assert.equal(resolveMemorySpace({ ...principal, memorySpaces: '*' }, 'any'), 'any');

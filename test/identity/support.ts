@@ -75,3 +75,24 @@ export function problem(body: string): Record<string, unknown> {
   const { request_id: _, ...rest } = JSON.parse(body) as Record<string, unknown>;
   return rest;
 }
+
+/** Adds a user to `owner`'s organization with `role`; answers that user's access token there. */
+export async function addMember(t: TestApp, owner: Registered, role: string): Promise<{ token: string; userId: string }> {
+  const password = `pw-${role}-${Math.random().toString(36).slice(2)}`;
+  const email = `${role}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+  registerSecret(password);
+  const reg = await t.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password } });
+  assert.equal(reg.statusCode, 201, reg.body);
+  registerSecret(reg.json().tokens.access_token);
+  registerSecret(reg.json().tokens.refresh_token);
+  const add = await t.app.inject({
+    method: 'POST',
+    url: `/v1/organizations/${owner.slug}/members`,
+    headers: bearer(owner.access),
+    payload: { email, role },
+  });
+  assert.equal(add.statusCode, 201, add.body);
+  const res = await login(t, email, password, owner.slug);
+  assert.equal(res.statusCode, 200, res.body);
+  return { token: res.json().access_token, userId: reg.json().user.id };
+}

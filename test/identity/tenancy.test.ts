@@ -3,27 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { BACKENDS } from '../support/backends.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
-import { bearer, login, type Registered, registerOrg } from './support.ts';
-
-/** Adds a user to `org` with `role` and answers that user's access token in the organization. */
-async function member(t: TestApp, owner: Registered, role: string): Promise<string> {
-  const password = `pw-${role}-${Math.random().toString(36).slice(2)}`;
-  const email = `${role}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  registerSecret(password);
-  const reg = await t.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password } });
-  assert.equal(reg.statusCode, 201, reg.body);
-  registerSecret(reg.json().tokens.refresh_token);
-  const add = await t.app.inject({
-    method: 'POST',
-    url: `/v1/organizations/${owner.slug}/members`,
-    headers: bearer(owner.access),
-    payload: { email, role },
-  });
-  assert.equal(add.statusCode, 201, add.body);
-  const res = await login(t, email, password, owner.slug);
-  assert.equal(res.statusCode, 200, res.body);
-  return res.json().access_token;
-}
+import { addMember, bearer, login, type Registered, registerOrg } from './support.ts';
 
 for (const backend of BACKENDS) {
   describe(`organizations, members and memory spaces (${backend})`, () => {
@@ -79,8 +59,8 @@ for (const backend of BACKENDS) {
     });
 
     test('members and readonly users cannot do admin work (403); they can read', async () => {
-      const m = await member(t, a, 'member');
-      const r = await member(t, a, 'readonly');
+      const m = (await addMember(t, a, 'member')).token;
+      const r = (await addMember(t, a, 'readonly')).token;
       for (const token of [m, r]) {
         assert.equal(
           (await t.app.inject({ method: 'GET', url: '/v1/organizations/alpha/members', headers: bearer(token) })).statusCode,
@@ -112,7 +92,7 @@ for (const backend of BACKENDS) {
     });
 
     test('only an owner grants owner; the last owner can be neither removed nor demoted', async () => {
-      const admin = await member(t, a, 'admin');
+      const admin = (await addMember(t, a, 'admin')).token;
       const promote = await t.app.inject({
         method: 'POST',
         url: '/v1/organizations/alpha/members',
@@ -159,7 +139,7 @@ for (const backend of BACKENDS) {
     });
 
     test('a removed member loses access at once', async () => {
-      const m = await member(t, a, 'member');
+      const m = (await addMember(t, a, 'member')).token;
       const me = await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: bearer(m) });
       const id = me.json().user.id;
       assert.equal(
