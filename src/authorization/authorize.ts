@@ -36,7 +36,9 @@ export function authorize(principal: Principal, need: Requirement): void {
 /** A space outside the credential's set is a 403. */
 export function assertMemorySpace(principal: Principal, space: string): void {
   if (principal.memorySpaces !== '*' && !principal.memorySpaces.includes(space)) {
-    throw new GatehouseError('memory_space_forbidden', `Credential is not bound to memory space "${space}"`);
+    // Names are at most 64 characters; a longer header is not echoed back whole.
+    const shown = space.length > 64 ? `${space.slice(0, 64)}…` : space;
+    throw new GatehouseError('memory_space_forbidden', `Credential is not bound to memory space "${shown}"`);
   }
 }
 

@@ -28,6 +28,9 @@ test('a space outside the credential is a 403 on any protected route; inside it,
   const outside = await me('tenant_other');
   assert.equal(outside.statusCode, 403);
   assert.equal(outside.json().error, 'memory_space_forbidden');
+  const huge = await me('x'.repeat(6000));
+  assert.equal(huge.statusCode, 403);
+  assert.ok(huge.body.length < 600, 'an over-long header is not echoed back whole');
   const list = await app.app.inject({
     method: 'GET',
     url: '/v1/api-keys',
