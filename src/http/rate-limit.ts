@@ -1,15 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatehouseError } from '../errors/index.ts';
 import type { Principal } from '../pipeline/principal.ts';
+import type { Decision } from '../ratelimit/gcra.ts';
 import { rateLimitHeaders } from '../ratelimit/headers.ts';
-import type { LayerDecision } from '../ratelimit/limiter.ts';
 import { requestFacts } from './request-facts.ts';
 
 /** Routes that are never limited: probes, metrics, documents and discovery. */
 const UNLIMITED = /^\/(?:health|ready|metrics|openapi\.json|docs(?:\/.*)?|\.well-known\/.*)$/;
 
 /** Sets the decision's headers on the reply; throws 429 (with the same headers) when it refused. */
-function apply(request: FastifyRequest, reply: FastifyReply, d: LayerDecision | undefined): void {
+function apply(request: FastifyRequest, reply: FastifyReply, d: Decision | undefined): void {
   if (d === undefined) return;
   const headers = rateLimitHeaders(d, request.server.services.clock.now());
   reply.headers(headers);

@@ -24,7 +24,7 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
   const caches = new Map<string, () => CacheStats>();
-  const cacheLookups = new Counter({
+  new Counter({
     name: 'gatehouse_cache_lookups_total',
     help: 'In-process credential cache lookups by cache and result',
     labelNames: ['cache', 'result'] as const,
@@ -38,7 +38,6 @@ export function createMetrics(): Metrics {
       }
     },
   });
-  void cacheLookups;
   new Gauge({
     name: 'gatehouse_cache_hit_ratio',
     help: 'Share of cache lookups answered from memory since start',

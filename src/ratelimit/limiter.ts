@@ -26,9 +26,6 @@ export interface LimitContext {
   readonly requestId?: string | null;
 }
 
-/** A decision and the layer it was taken in. */
-export type LayerDecision = Decision;
-
 export interface RateLimiter {
   readonly enabled: boolean;
   /** Public routes: one bucket per client IP. */
@@ -106,7 +103,7 @@ export function createRateLimiter(deps: LimiterDeps): RateLimiter {
     }
   }
 
-  function firstExceeded(d: LayerDecision, bucket: string, principal: Principal | undefined, ctx: LimitContext, now: number): void {
+  function firstExceeded(d: Decision, bucket: string, principal: Principal | undefined, ctx: LimitContext, now: number): void {
     const key = `${d.layer}:${bucket}`;
     if (exceeded.get(key, now)) return;
     exceeded.set(key, true, now + d.policy.windowMs);
