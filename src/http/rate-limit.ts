@@ -5,9 +5,6 @@ import type { Decision } from '../ratelimit/gcra.ts';
 import { rateLimitHeaders } from '../ratelimit/headers.ts';
 import { requestFacts } from './request-facts.ts';
 
-/** Routes that are never limited: probes, metrics, documents and discovery. */
-const UNLIMITED = /^\/(?:health|ready|metrics|openapi\.json|docs(?:\/.*)?|\.well-known\/.*)$/;
-
 /** Sets the decision's headers on the reply; throws 429 (with the same headers) when it refused. */
 function apply(request: FastifyRequest, reply: FastifyReply, d: Decision | undefined): void {
   if (d === undefined) return;
@@ -40,10 +37,12 @@ export async function limitClientIp(request: FastifyRequest, reply: FastifyReply
   apply(request, reply, d instanceof Promise ? await d : d);
 }
 
-/** onRequest hook: public routes count against the client IP's bucket. */
+/**
+ * onRequest hook: public routes count against the client IP's bucket, unless they say
+ * `rateLimit: false` (probes, metrics, discovery). Protected routes are limited in `requireAuth`.
+ */
 export async function limitAnonymous(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (request.routeOptions.config?.protected !== false) return;
-  const url = request.routeOptions.url;
-  if (url === undefined || UNLIMITED.test(url)) return;
+  const config = request.routeOptions.config;
+  if (config?.protected !== false || config.rateLimit === false) return;
   await limitClientIp(request, reply);
 }

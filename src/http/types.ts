@@ -15,5 +15,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** false on public routes: no WWW-Authenticate challenge is added to their errors. */
     protected?: boolean;
+    /** false on routes never rate-limited: probes, metrics, documents, discovery. */
+    rateLimit?: false;
   }
 }

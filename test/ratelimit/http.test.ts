@@ -92,6 +92,11 @@ describe('rate limits on one node', () => {
     const health = await t.app.inject({ method: 'GET', url: '/health', remoteAddress: '198.51.100.7' });
     assert.equal(health.statusCode, 200, 'probes are never limited');
     assert.equal(health.headers['x-ratelimit-limit'], undefined);
+    for (const url of ['/.well-known/jwks.json', '/metrics', '/ready', '/openapi.json']) {
+      const res = await t.app.inject({ method: 'GET', url, remoteAddress: '198.51.100.7' });
+      assert.equal(res.statusCode, url === '/metrics' ? 403 : 200, url);
+      assert.equal(res.headers['x-ratelimit-limit'], undefined, `${url} is never limited`);
+    }
   });
 
   test('a missing or invalid credential counts against the client IP: every /v1/auth/check answer has the headers', async () => {

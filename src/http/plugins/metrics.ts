@@ -31,7 +31,7 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
   });
   app.get(
     '/metrics',
-    { config: { protected: false }, schema: { tags: ['meta'], summary: 'Prometheus metrics', produces: ['text/plain'] } },
+    { config: { protected: false, rateLimit: false }, schema: { tags: ['meta'], summary: 'Prometheus metrics', produces: ['text/plain'] } },
     async (request, reply) => {
       const allowed = config.metricsToken !== undefined ? bearerMatches(request, config.metricsToken) : isLoopback(request.ip);
       if (!allowed) throw new GatehouseError('metrics_forbidden');

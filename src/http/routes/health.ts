@@ -8,7 +8,7 @@ const statusSchema = {
 
 /** `GET /health` (process alive) and `GET /ready` (storage reachable). No credentials. */
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
-  const publicRoute = { protected: false };
+  const publicRoute = { protected: false, rateLimit: false } as const;
   app.get(
     '/health',
     { config: publicRoute, schema: { tags: ['meta'], summary: 'Liveness', response: { 200: statusSchema } } },

@@ -5,7 +5,7 @@ export default async function jwksRoute(app: FastifyInstance): Promise<void> {
   app.get(
     '/.well-known/jwks.json',
     {
-      config: { protected: false },
+      config: { protected: false, rateLimit: false },
       schema: {
         tags: ['tokens'],
         summary: 'JSON Web Key Set of the keys that sign access tokens',
