@@ -192,6 +192,9 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
       const principal = await optionalPrincipal(request);
       const existing = await findUserByIdentifier(db, { email: invitation.email });
       if (existing && principal?.userId !== existing.id) {
+        // A concurrent acceptance creates the user and consumes the invitation in one transaction:
+        // if that is what made the account, this one lost the race and the token is spent.
+        if (!(await findOpenInvitation(db, hash(token), now))) throw new GatehouseError('invitation_invalid');
         throw new GatehouseError('credentials_missing', 'This email has an account: accept while logged in as that user');
       }
       if (!existing && principal?.userId !== undefined) {
