@@ -7,6 +7,7 @@ import type { SessionService } from './credentials/session-types.ts';
 import { createSessionService } from './credentials/sessions.ts';
 import type { CoreDeps } from './deps.ts';
 import { createExternalVerifier } from './external/verifier.ts';
+import { createPartyResolver, type PartyResolver } from './identity/parties.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { loadServerSecrets, type ServerSecrets } from './lib/server-secrets.ts';
@@ -23,6 +24,8 @@ export interface Services extends CoreDeps {
   readonly tokens: TokenService;
   readonly sessions: SessionService;
   readonly apiKeys: ApiKeyService;
+  /** Who a credential speaks for, and what that user may do now. */
+  readonly parties: PartyResolver;
   readonly limits: Limits;
   readonly authenticator: Authenticator;
   readonly metrics: Metrics;
@@ -66,10 +69,15 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   const audit = counted(opts.audit === false ? noopAuditLog : createAuditLog(base), metrics);
   const core: CoreDeps = { ...base, audit };
 
+  const parties = createPartyResolver(core);
   let sessions: SessionService | undefined;
-  const tokens = createTokenService({ ...core, isSessionRevoked: (sid) => (sessions ? sessions.isRevoked(sid) : Promise.resolve(true)) });
+  const tokens = createTokenService({
+    ...core,
+    parties,
+    isSessionRevoked: (sid) => (sessions ? sessions.isRevoked(sid) : Promise.resolve(true)),
+  });
   sessions = createSessionService({ ...core, tokens });
-  const apiKeys = createApiKeyService(core);
+  const apiKeys = createApiKeyService({ ...core, parties });
   const limits = createLimits(core);
   metrics.watchCache('api_keys', () => apiKeys.cacheStats());
   metrics.watchCache('access_tokens', () => tokens.cacheStats());
@@ -95,6 +103,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     tokens,
     sessions,
     apiKeys,
+    parties,
     limits,
     authenticator,
     metrics,

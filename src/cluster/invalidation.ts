@@ -2,8 +2,11 @@ import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.ts';
 
-/** What was invalidated: a cache name and the id of the entry (`api_key`, `key_…`). */
-export type InvalidationTopic = 'api_key' | 'session' | 'signing_keys';
+/**
+ * What was invalidated: a cache name and the id of the entry (`api_key`, `key_…`). `user` (`usr_…`)
+ * is a user disabled, enabled or deleted; `membership` (`org_…:usr_…`) a role changed or removed.
+ */
+export type InvalidationTopic = 'api_key' | 'session' | 'signing_keys' | 'user' | 'membership';
 
 /**
  * Cross-node cache invalidation. A node that revokes something publishes it; every node (itself

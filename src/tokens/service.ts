@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { CoreDeps } from '../deps.ts';
 import { GatehouseError } from '../errors/index.ts';
+import type { PartyResolver } from '../identity/parties.ts';
 import type { Role } from '../identity/tables.ts';
 import { ExpiringCache } from '../lib/expiring-cache.ts';
 import { randomToken } from '../lib/secure.ts';
@@ -16,6 +17,8 @@ import type { IssueAccessTokenInput, SigningKeyInfo, TokenService } from './type
 export interface TokenServiceDeps extends CoreDeps {
   /** True when the login session behind a token has been revoked. */
   readonly isSessionRevoked: (sessionId: string) => Promise<boolean>;
+  /** Who a token speaks for: a user's token is narrowed to what the user may do now. */
+  readonly parties: PartyResolver;
 }
 
 const ROLES = new Set(['owner', 'admin', 'member', 'readonly']);
@@ -159,7 +162,9 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       if (principal.sessionId !== undefined && (await deps.isSessionRevoked(principal.sessionId))) {
         throw new GatehouseError('token_revoked', 'Token has been revoked');
       }
-      return principal;
+      const acting = await deps.parties.actAs(principal);
+      if (!acting) throw new GatehouseError('token_revoked', 'Token has been revoked');
+      return acting;
     },
 
     async jwks() {

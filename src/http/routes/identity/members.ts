@@ -190,8 +190,12 @@ export default async function memberRoutes(app: FastifyInstance): Promise<void> 
   );
 }
 
-/** A role change or removal ends the member's sessions in that organization (their tokens carry the old role). */
+/**
+ * A role change or removal ends the member's sessions in that organization (their tokens carry the
+ * old role), and every credential acting for them (the keys they made) sees the new standing at once.
+ */
 async function revokeMemberSessions(services: Services, organizationId: string, userId: string, caller: Caller): Promise<void> {
+  services.bus.publish('membership', `${organizationId}:${userId}`);
   await services.sessions.revokeAllForUser(userId, 'membership_removed', {
     organizationId,
     by: { actor: actorOf(caller.principal), ip: caller.ip, requestId: caller.requestId },

@@ -29,6 +29,10 @@ export const organizationSchema = {
     id: { type: 'string' },
     name: { type: 'string' },
     slug: { type: 'string' },
+    api_key_max_lifetime_days: {
+      type: ['integer', 'null'],
+      description: "Longest API-key lifetime this organization allows, in days (null: the server's `apiKeyMaxLifetimeDays` alone)",
+    },
     created_at: { type: 'string', format: 'date-time' },
   },
 } as const;
