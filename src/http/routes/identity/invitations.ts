@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { assertPasswordAllowed } from '../../../credentials/password-policy.ts';
 import { assertPasswordAcceptable, hashPassword } from '../../../credentials/passwords.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import {
@@ -13,6 +14,7 @@ import {
 } from '../../../identity/invitations.ts';
 import { addMembership, findMembership } from '../../../identity/memberships.ts';
 import { normalizeEmail } from '../../../identity/normalize.ts';
+import { getOrganizationById } from '../../../identity/organizations.ts';
 import type { Role } from '../../../identity/tables.ts';
 import { createUser, findUserByIdentifier, getUser } from '../../../identity/users.ts';
 import { keyedHash, randomToken } from '../../../lib/secure.ts';
@@ -205,6 +207,16 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
       if (!existing && request.body.password === undefined)
         throw new GatehouseError('validation_failed', 'body/password is required for a new account');
       if (request.body.password !== undefined) assertPasswordAcceptable(request.body.password);
+      if (!existing && request.body.password !== undefined) {
+        const org = await getOrganizationById(db, invitation.organization_id);
+        await assertPasswordAllowed(request.body.password, {
+          email: invitation.email,
+          username: request.body.username,
+          name: request.body.name,
+          organizationName: org.name,
+          organizationSlug: org.slug,
+        });
+      }
       const passwordHash = existing ? undefined : await hashPassword(request.body.password ?? '');
       const userId = await services.storage.transaction(async (trx) => {
         const user =

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { assertPasswordAllowed } from '../../../credentials/password-policy.ts';
 import { assertPasswordAcceptable, hashPassword, verifyPassword } from '../../../credentials/passwords.ts';
 import { sessionOfRefreshToken } from '../../../credentials/sessions.ts';
 import { GatehouseError } from '../../../errors/index.ts';
@@ -151,6 +152,14 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
         throw new GatehouseError('wrong_current_password');
       }
       await services.limits.guard.recordSuccess('password_change', keys);
+      const org = await getOrganizationById(services.storage.db, principal.organizationId);
+      await assertPasswordAllowed(new_password, {
+        email: user.email,
+        username: user.username,
+        name: user.display_name,
+        organizationName: org.name,
+        organizationSlug: org.slug,
+      });
       await setPasswordHash(services.storage.db, user.id, await hashPassword(new_password), services.clock.now());
       const revoked = await services.sessions.revokeAllForUser(user.id, 'password_changed', {
         ...(principal.sessionId !== undefined ? { except: principal.sessionId } : {}),
