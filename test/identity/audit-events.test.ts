@@ -223,6 +223,7 @@ for (const backend of BACKENDS) {
       const rotated = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refresh_token: fresh.refresh_token } });
       registerSecret(rotated.json().refresh_token);
       registerSecret(rotated.json().access_token);
+      t.clock.advance(t.config.refreshReuseLeeway * 1000 + 1); // past the leeway for concurrent duplicates
       const reused = await during(() =>
         t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refresh_token: fresh.refresh_token } }),
       );

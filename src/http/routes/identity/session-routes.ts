@@ -30,6 +30,8 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
       schema: {
         tags: ['identity'],
         summary: 'Rotate a refresh token: answers new tokens; a reused token ends the whole session',
+        description:
+          'Each refresh token works once. Concurrent refreshes with the same token (two tabs, two workers): one wins; the others get `409` `ERR-3050` (use the newest token) and nothing is revoked, as long as they come within `refreshReuseLeeway` seconds (default 10) of the rotation and before its successor is used. A rotated token presented later is reuse (`401` `ERR-3003`): the whole session ends.',
         body: refreshBody,
         response: { 200: tokenSchema },
       },
