@@ -12,6 +12,8 @@ import {
   findSession,
   insertRefreshToken,
   insertSession,
+  isJustRotated,
+  linkSuccessor,
   revokeSessions,
   touchSession,
 } from './session-repository.ts';
@@ -29,7 +31,9 @@ const STATE_CACHE_MAX = 50_000;
 /**
  * Login sessions: each is a family of refresh tokens rotated on every use (consume-once, so of
  * concurrent refreshes exactly one wins). Presenting a used token revokes the whole family and,
- * through `isRevoked`, every access token issued from it.
+ * through `isRevoked`, every access token issued from it — except the concurrent losers: the
+ * token just rotated, again within `refreshReuseLeeway` while its successor is unused, answers
+ * `refresh_token_rotated` (409) and revokes nothing.
  */
 export function createSessionService(deps: SessionServiceDeps): SessionService {
   const { storage, clock, config, secrets, tokens, bus, audit } = deps;
@@ -44,9 +48,17 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
 
   const hash = (token: string) => keyedHash(secrets.pepper, token);
 
-  async function grant(userId: string, organizationId: string, role: Role, sessionId: string, now: number): Promise<TokenResponse> {
+  async function grant(
+    userId: string,
+    organizationId: string,
+    role: Role,
+    sessionId: string,
+    now: number,
+    rotatedFrom?: string,
+  ): Promise<TokenResponse> {
     const refresh = `${REFRESH_PREFIX}${randomToken(32)}`;
     await insertRefreshToken(db, hash(refresh), sessionId, now);
+    if (rotatedFrom !== undefined) await linkSuccessor(db, rotatedFrom, hash(refresh));
     const scopes = scopesForRole(role, config.roleScopes);
     const access = await tokens.issueAccessToken({ subject: userId, organizationId, role, scopes, sessionId, clientId: 'gatehouse' });
     return {
@@ -111,6 +123,18 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         const known = await findRefreshToken(db, tokenHash);
         if (!known) throw new GatehouseError('invalid_refresh_token');
         const session = await findSession(db, known.session_id);
+        if (await isJustRotated(db, known, now, config.refreshReuseLeeway * 1000)) {
+          audit.record({
+            action: 'auth.refresh.duplicate',
+            outcome: 'failure',
+            organizationId: session?.organization_id ?? null,
+            actor: { type: 'user', id: session?.user_id ?? null },
+            target: { type: 'session', id: known.session_id },
+            ip: ctx.ip ?? null,
+            userAgent: ctx.userAgent ?? null,
+          });
+          throw new GatehouseError('refresh_token_rotated');
+        }
         await revoke(known.session_id, 'reuse_detected');
         audit.record({
           action: 'auth.refresh.reuse_detected',
@@ -150,7 +174,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         ip: ctx.ip ?? null,
         userAgent: ctx.userAgent ?? null,
       });
-      return grant(session.user_id, session.organization_id, membership.role, session.id, now);
+      return grant(session.user_id, session.organization_id, membership.role, session.id, now, tokenHash);
     },
 
     revoke,

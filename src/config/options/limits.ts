@@ -88,7 +88,7 @@ export const limitsOptions = {
     patternDoc: '1-64 letters, digits, or : _ . -',
   }),
   bruteForceThreshold: integer({
-    doc: 'Failed attempts per account (login, invitation acceptance, password change) within `bruteForceWindow` before further attempts get 429.',
+    doc: 'Failed attempts per account (login by email or username alike, invitation acceptance, password change) within `bruteForceWindow` before further attempts get 429. Counters live in Redis when `redisUrl` is set, else in the database, so a restart keeps them.',
     default: 5,
     min: 1,
     max: 1000,

@@ -34,4 +34,11 @@ export const sessionErrors = {
     title: 'Signing key not found',
     description: 'No signing key has this id.',
   },
+  refresh_token_rotated: {
+    code: 'ERR-3050',
+    status: 409,
+    title: 'Refresh token was just rotated',
+    description:
+      'This refresh token was rotated a moment ago by a concurrent request (another tab or worker of the same client). Nothing was revoked: use the newest refresh token, the one that request received. Presented again after `refreshReuseLeeway`, or after its successor was used, it counts as reuse and ends the session.',
+  },
 } as const satisfies Record<string, ErrorSpec>;

@@ -73,3 +73,27 @@ export const pageQuery = {
 } as const;
 
 export const iso = (ms: number) => new Date(ms).toISOString();
+
+export const invitationSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    organization_id: { type: 'string' },
+    email: { type: 'string' },
+    role,
+    state: { type: 'string', enum: ['pending', 'accepted', 'revoked', 'expired'] },
+    invited_by: { type: ['string', 'null'] },
+    created_at: { type: 'string', format: 'date-time' },
+    expires_at: { type: 'string', format: 'date-time' },
+    accepted_at: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const;
+
+/** A new invitation, with its one-time token (shown once). */
+export const createdInvitationSchema = {
+  type: 'object',
+  properties: {
+    ...invitationSchema.properties,
+    token: { type: 'string', description: 'One-time token (shown once), for `POST /v1/invitations/accept`' },
+  },
+} as const;

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { assertPasswordAllowed } from '../../../credentials/password-policy.ts';
 import { assertPasswordAcceptable, hashPassword, verifyPassword } from '../../../credentials/passwords.ts';
 import { sessionOfRefreshToken } from '../../../credentials/sessions.ts';
 import { GatehouseError } from '../../../errors/index.ts';
@@ -29,6 +30,8 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
       schema: {
         tags: ['identity'],
         summary: 'Rotate a refresh token: answers new tokens; a reused token ends the whole session',
+        description:
+          'Each refresh token works once. Concurrent refreshes with the same token (two tabs, two workers): one wins; the others get `409` `ERR-3050` (use the newest token) and nothing is revoked, as long as they come within `refreshReuseLeeway` seconds (default 10) of the rotation and before its successor is used. A rotated token presented later is reuse (`401` `ERR-3003`): the whole session ends.',
         body: refreshBody,
         response: { 200: tokenSchema },
       },
@@ -151,6 +154,14 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
         throw new GatehouseError('wrong_current_password');
       }
       await services.limits.guard.recordSuccess('password_change', keys);
+      const org = await getOrganizationById(services.storage.db, principal.organizationId);
+      await assertPasswordAllowed(new_password, {
+        email: user.email,
+        username: user.username,
+        name: user.display_name,
+        organizationName: org.name,
+        organizationSlug: org.slug,
+      });
       await setPasswordHash(services.storage.db, user.id, await hashPassword(new_password), services.clock.now());
       const revoked = await services.sessions.revokeAllForUser(user.id, 'password_changed', {
         ...(principal.sessionId !== undefined ? { except: principal.sessionId } : {}),
