@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { EVERY_ENTRY } from '../../cluster/invalidation.ts';
 import type { CoreDeps } from '../../deps.ts';
 import { GatehouseError } from '../../errors/index.ts';
 import { type CacheStats, ExpiringCache } from '../../lib/expiring-cache.ts';
@@ -98,7 +99,8 @@ export function createApiKeyService(deps: CoreDeps): ApiKeyService {
 
   bus.subscribe('api_key', (id) => {
     generation++;
-    positive.deleteWhere((v) => v.row.id === id);
+    if (id === EVERY_ENTRY) positive.clear();
+    else positive.deleteWhere((v) => v.row.id === id);
   });
 
   function principalOf(row: ApiKeyRow): Principal {

@@ -192,6 +192,7 @@ export default async function memberRoutes(app: FastifyInstance): Promise<void> 
 
 /** A role change or removal ends the member's sessions in that organization (their tokens carry the old role). */
 async function revokeMemberSessions(services: Services, organizationId: string, userId: string, caller: Caller): Promise<void> {
+  services.bus.publish('membership', `${organizationId}:${userId}`);
   await services.sessions.revokeAllForUser(userId, 'membership_removed', {
     organizationId,
     by: { actor: actorOf(caller.principal), ip: caller.ip, requestId: caller.requestId },
