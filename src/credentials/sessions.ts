@@ -185,6 +185,11 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   };
 }
 
+/** True when `value` has the shape of a refresh token (`ghr_` and 43 base64url characters); says nothing of it being known. */
+export function isRefreshTokenShaped(value: string): boolean {
+  return REFRESH_SHAPE.test(value);
+}
+
 /** Finds the session a refresh token belongs to (logout by refresh token). */
 export async function sessionOfRefreshToken(
   deps: Pick<CoreDeps, 'storage' | 'secrets'>,
