@@ -93,6 +93,27 @@ for (const backend of BACKENDS) {
       await msUntil(async () => received.includes(`organization:${owner.orgId}`));
     });
 
+    test('a CLI-like process (watchChanges: false) writes to the feed but never reads it', async () => {
+      const storage = { ...a.services.storage, close: async () => {} };
+      const cli = await createServices(a.config, {
+        clock: a.clock,
+        log: createLogger('silent'),
+        storage,
+        secrets: TEST_SECRETS,
+        migrate: false,
+        audit: false,
+        watchChanges: false,
+      });
+      const heard: string[] = [];
+      cli.bus.subscribe('user', (id) => heard.push(id));
+      a.services.bus.publish('user', 'usr_from_a');
+      cli.bus.publish('organization', 'org_from_cli');
+      await cli.close();
+      await msUntil(async () => received.includes('organization:org_from_cli'));
+      await new Promise((r) => setTimeout(r, 600));
+      assert.deepEqual(heard, []);
+    });
+
     test('logout on A: B drops the verified token at once and refuses it', async () => {
       const owner = await registerOrg(a);
       assert.equal(await meOnB(owner.access), 200);
