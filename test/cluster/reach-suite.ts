@@ -5,7 +5,7 @@
  * cached.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import type { BackendName } from '../support/backends.ts';
 import { cliWorkspace } from '../support/cli.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
@@ -76,8 +76,9 @@ export function reachSuite(backend: BackendName, opts: { redis: boolean }): void
       return async () => (await statuses(auth)).every((s) => s === 401);
     }
 
-    async function refusedWithin(probe: () => Promise<boolean>, what: string): Promise<void> {
+    async function refusedWithin(t: TestContext, probe: () => Promise<boolean>, what: string): Promise<void> {
       const ms = await msUntil(probe, 10_000);
+      t.diagnostic(`${what}: refused on every node after ${Math.round(ms)} ms`);
       assert.ok(ms < LIMIT_MS, `${what}: refused everywhere only after ${Math.round(ms)} ms`);
     }
 
@@ -108,24 +109,24 @@ export function reachSuite(backend: BackendName, opts: { redis: boolean }): void
       return { id, key };
     }
 
-    test('gatehouse user disable: the access tokens of the user stop on every node', async () => {
+    test('gatehouse user disable: the access tokens of the user stop on every node', async (t) => {
       const owner = await register();
       const refused = await warm({ bearer: owner.access });
       const res = ws.run(['user', 'disable', owner.email]);
       assert.equal(res.status, 0, res.stderr);
-      await refusedWithin(refused, 'user disable');
+      await refusedWithin(t, refused, 'user disable');
     });
 
-    test('gatehouse token remove: the key stops on every node', async () => {
+    test('gatehouse token remove: the key stops on every node', async (t) => {
       const owner = await register();
       const { id, key } = cliKey(owner.slug);
       const refused = await warm({ key });
       const res = ws.run(['token', 'remove', id, '--force']);
       assert.equal(res.status, 0, res.stderr);
-      await refusedWithin(refused, 'token remove');
+      await refusedWithin(t, refused, 'token remove');
     });
 
-    test('gatehouse token rotate --grace 0: the old key stops on every node, the new one works', async () => {
+    test('gatehouse token rotate --grace 0: the old key stops on every node, the new one works', async (t) => {
       const owner = await register();
       const { id, key } = cliKey(owner.slug);
       const refused = await warm({ key });
@@ -133,19 +134,19 @@ export function reachSuite(backend: BackendName, opts: { redis: boolean }): void
       assert.equal(res.status, 0, res.stderr);
       const next = (JSON.parse(res.stdout) as { key: string }).key;
       registerSecret(next);
-      await refusedWithin(refused, 'token rotate');
+      await refusedWithin(t, refused, 'token rotate');
       assert.deepEqual(await statuses({ key: next }), [200, 200]);
     });
 
-    test('logout on one node: the access token stops on the other', async () => {
+    test('logout on one node: the access token stops on the other', async (t) => {
       const owner = await register();
       const refused = await warm({ bearer: owner.access });
       const res = await call(node(0), 'POST', '/v1/auth/logout', { bearer: owner.access }, {});
       assert.equal(res.status, 204, await res.text());
-      await refusedWithin(refused, 'logout');
+      await refusedWithin(t, refused, 'logout');
     });
 
-    test('a key revoked through the API on one node stops on the other', async () => {
+    test('a key revoked through the API on one node stops on the other', async (t) => {
       const owner = await register();
       const created = await call(node(0), 'POST', '/v1/api-keys', { bearer: owner.access }, { name: 'k', scopes: ['*'] });
       const { id, key } = (await created.json()) as { id: string; key: string };
@@ -154,17 +155,17 @@ export function reachSuite(backend: BackendName, opts: { redis: boolean }): void
       const refused = await warm({ key });
       const res = await call(node(1), 'DELETE', `/v1/api-keys/${id}`, { bearer: owner.access });
       assert.ok(res.status < 300, await res.text());
-      await refusedWithin(refused, 'key revoked through the API');
+      await refusedWithin(t, refused, 'key revoked through the API');
     });
 
-    test('organization deleted on one node: its sessions and keys stop on the other', async () => {
+    test('organization deleted on one node: its sessions and keys stop on the other', async (t) => {
       const owner = await register();
       const { key } = cliKey(owner.slug);
       const tokenRefused = await warm({ bearer: owner.access });
       const keyRefused = await warm({ key });
       const res = await call(node(0), 'DELETE', `/v1/organizations/${owner.slug}`, { bearer: owner.access });
       assert.equal(res.status, 204, await res.text());
-      await refusedWithin(async () => (await tokenRefused()) && (await keyRefused()), 'organization deleted');
+      await refusedWithin(t, async () => (await tokenRefused()) && (await keyRefused()), 'organization deleted');
     });
   });
 }
