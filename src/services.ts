@@ -1,6 +1,7 @@
 import { type AuditLog, noopAuditLog } from './audit/audit.ts';
 import { createAuditLog } from './audit/log.ts';
-import { createLocalBus, createRedisBus } from './cluster/invalidation.ts';
+import { openInvalidationBus } from './cluster/bus.ts';
+import type { InvalidationBus } from './cluster/invalidation.ts';
 import type { Config } from './config/index.ts';
 import { type ApiKeyService, createApiKeyService } from './credentials/api-keys/service.ts';
 import type { SessionService } from './credentials/session-types.ts';
@@ -43,6 +44,11 @@ export interface ServicesOptions {
   readonly migrate?: boolean;
   /** Skip the audit trail (tools that only read). */
   readonly audit?: false;
+  /**
+   * Read the change feed, so revocations made by other processes reach this one's caches (default
+   * true). A CLI run passes false: it only writes to the feed.
+   */
+  readonly watchChanges?: boolean;
 }
 
 /**
@@ -57,13 +63,14 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   const log = opts.log ?? createLogger(config.logLevel);
   const secrets = opts.secrets ?? loadServerSecrets(config);
   const storage = opts.storage ?? openStorage(config.databaseUrl);
+  let bus: InvalidationBus;
   try {
     if (opts.migrate ?? config.autoMigrate) await migrateToLatest(storage);
+    bus = await openInvalidationBus({ config, storage, clock, log }, { watch: opts.watchChanges ?? true });
   } catch (err) {
     await storage.close();
     throw err;
   }
-  const bus = config.redisUrl ? createRedisBus(config.redisUrl, log) : createLocalBus();
   const base = { config, storage, clock, log, secrets, bus };
   const metrics = createMetrics();
   const audit = counted(opts.audit === false ? noopAuditLog : createAuditLog(base), metrics);

@@ -1,4 +1,5 @@
 import { scopesForRole } from '../authorization/index.ts';
+import { EVERY_ENTRY } from '../cluster/invalidation.ts';
 import type { CoreDeps } from '../deps.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { findMembership } from '../identity/memberships.ts';
@@ -43,7 +44,8 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   const revokedCache = new Map<string, { revoked: boolean; at: number }>();
 
   bus.subscribe('session', (id) => {
-    revokedCache.set(id, { revoked: true, at: clock.now() });
+    if (id === EVERY_ENTRY) revokedCache.clear();
+    else revokedCache.set(id, { revoked: true, at: clock.now() });
   });
 
   const hash = (token: string) => keyedHash(secrets.pepper, token);
@@ -197,12 +199,19 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       const cached = revokedCache.get(sessionId);
       if (cached && (cached.revoked || now - cached.at < stateTtlMs)) return cached.revoked;
       const session = await findSession(db, sessionId);
+      // A revocation that arrived while storage answered wins: a session never comes back.
+      if (revokedCache.get(sessionId)?.revoked) return true;
       const revoked = !session || session.revoked_at !== null || session.absolute_expires_at <= now;
       if (revokedCache.size >= STATE_CACHE_MAX) revokedCache.clear();
       revokedCache.set(sessionId, { revoked, at: now });
       return revoked;
     },
   };
+}
+
+/** True when `value` has the shape of a refresh token (`ghr_` and 43 base64url characters); says nothing of it being known. */
+export function isRefreshTokenShaped(value: string): boolean {
+  return REFRESH_SHAPE.test(value);
 }
 
 /** Finds the session a refresh token belongs to (logout by refresh token). */

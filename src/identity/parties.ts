@@ -1,5 +1,6 @@
 import { scopesForRole } from '../authorization/roles.ts';
 import { intersectScopes } from '../authorization/scopes.ts';
+import { EVERY_ENTRY } from '../cluster/invalidation.ts';
 import type { CoreDeps } from '../deps.ts';
 import { ExpiringCache } from '../lib/expiring-cache.ts';
 import type { Principal } from '../pipeline/principal.ts';
@@ -48,8 +49,8 @@ async function loadStanding(db: Db, organizationId: string, userId: string): Pro
 
 /**
  * Cached per (organization, user) for `apiKeyCacheTtl` seconds and dropped at once when the bus
- * says a user (`user`: disabled, enabled, deleted) or a membership (`membership`: role changed,
- * removed) changed, on every node and process that hears it.
+ * says a user (`user`: disabled, enabled, deleted), a membership (`membership`: role changed,
+ * removed) or an organization (`organization`: deleted) changed, in every process that hears it.
  *
  * @example
  * const parties = createPartyResolver(deps);
@@ -62,14 +63,14 @@ export function createPartyResolver(deps: CoreDeps): PartyResolver {
   /** Bumped on every invalidation: a lookup that raced one is used once but not cached. */
   let generation = 0;
 
-  bus.subscribe('user', (userId) => {
+  const drop = (test: (key: string) => boolean) => (id: string) => {
     generation++;
-    cache.deleteWhere((_v, key) => key.endsWith(`\n${userId}`));
-  });
-  bus.subscribe('membership', (id) => {
-    generation++;
-    cache.delete(id.replace(':', '\n'));
-  });
+    if (id === EVERY_ENTRY) cache.clear();
+    else cache.deleteWhere((_v, key) => test(key));
+  };
+  bus.subscribe('user', (userId) => drop((key) => key.endsWith(`\n${userId}`))(userId));
+  bus.subscribe('membership', (id) => drop((key) => key === id.replace(':', '\n'))(id));
+  bus.subscribe('organization', (orgId) => drop((key) => key.startsWith(`${orgId}\n`))(orgId));
 
   async function entry(organizationId: string, userId: string): Promise<Entry> {
     const key = `${organizationId}\n${userId}`;

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { EVERY_ENTRY } from '../cluster/invalidation.ts';
 import type { CoreDeps } from '../deps.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { PartyResolver } from '../identity/parties.ts';
@@ -70,6 +71,28 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     cache.clear();
     void keyring.reload().catch(() => {});
   });
+  // Whatever ends a session, a user, a membership or an organization drops the tokens it covers
+  // (the next use verifies again, and the session check refuses it); from any process, through the bus.
+  const drop = (matches: (p: Principal, id: string) => boolean) => (id: string) => {
+    if (id === EVERY_ENTRY) cache.clear();
+    else cache.deleteWhere((p) => matches(p, id));
+  };
+  bus.subscribe(
+    'session',
+    drop((p, id) => p.sessionId === id),
+  );
+  bus.subscribe(
+    'user',
+    drop((p, id) => p.userId === id),
+  );
+  bus.subscribe(
+    'organization',
+    drop((p, id) => p.organizationId === id),
+  );
+  bus.subscribe(
+    'membership',
+    drop((p, id) => `${p.organizationId}:${p.userId}` === id),
+  );
 
   function newRow(alg: SigningAlgorithm, now: number): SigningKeyRow {
     const key = generateKey(alg);

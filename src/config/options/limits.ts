@@ -82,7 +82,7 @@ export const limitsOptions = {
     },
   }),
   redisKeyPrefix: string({
-    doc: 'Prefix of every Redis key Gatehouse writes (rate-limit buckets, brute-force counters), so deployments can share one Redis.',
+    doc: 'Prefix of every Redis key Gatehouse writes (rate-limit buckets, brute-force counters) and of its invalidation channel (`<prefix>invalidate`), so deployments can share one Redis.',
     default: 'gatehouse:',
     pattern: /^[A-Za-z0-9:_.-]{1,64}$/,
     patternDoc: '1-64 letters, digits, or : _ . -',

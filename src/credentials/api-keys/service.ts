@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { EVERY_ENTRY } from '../../cluster/invalidation.ts';
 import type { CoreDeps } from '../../deps.ts';
 import { GatehouseError } from '../../errors/index.ts';
 import type { PartyResolver } from '../../identity/parties.ts';
@@ -99,7 +100,8 @@ export function createApiKeyService(deps: CoreDeps & { readonly parties: PartyRe
 
   bus.subscribe('api_key', (id) => {
     generation++;
-    positive.deleteWhere((v) => v.row.id === id);
+    if (id === EVERY_ENTRY) positive.clear();
+    else positive.deleteWhere((v) => v.row.id === id);
   });
 
   function principalOf(row: ApiKeyRow): Principal {

@@ -106,6 +106,7 @@ export default async function organizationRoutes(app: FastifyInstance): Promise<
       });
       await deleteOrganization(db, org.id);
       for (const id of keyIds) services.bus.publish('api_key', id);
+      services.bus.publish('organization', org.id);
       services.audit.record({
         action: 'organization.deleted',
         outcome: 'success',

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { logout } from '../../../credentials/logout.ts';
 import { assertPasswordAllowed } from '../../../credentials/password-policy.ts';
 import { assertPasswordAcceptable, hashPassword, verifyPassword } from '../../../credentials/passwords.ts';
-import { sessionOfRefreshToken } from '../../../credentials/sessions.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import { membershipsOfUser } from '../../../identity/memberships.ts';
 import { getOrganizationById } from '../../../identity/organizations.ts';
@@ -9,6 +9,7 @@ import { getUser, renderUser, setPasswordHash } from '../../../identity/users.ts
 import { principalOf, requireAuth } from '../../auth.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { renderPrincipal } from '../decision/render.ts';
+import { actorOf } from './context.ts';
 import { renderOrganization } from './register.ts';
 import { organizationSchema, password, tokenSchema, userSchema } from './schemas.ts';
 
@@ -45,30 +46,32 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
       preHandler: requireAuth(),
       schema: {
         tags: ['identity'],
-        summary: "End the caller's session (or the one a given refresh token belongs to)",
+        summary:
+          "End the caller's session, and the session a given refresh token belongs to when it is the same user's; a refresh token that is not the caller's is refused",
         body: { type: 'object', additionalProperties: false, properties: { refresh_token: { type: 'string', maxLength: 512 } } },
         response: { 204: { type: 'null' } },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const given = request.body?.refresh_token;
-      const sessionId = given !== undefined ? await sessionOfRefreshToken(services, given) : principal.sessionId;
-      if (sessionId !== undefined) {
-        const session = await services.storage.db.selectFrom('sessions').select(['user_id']).where('id', '=', sessionId).executeTakeFirst();
-        if (session && session.user_id === principal.userId) {
-          const by = { actor: { type: 'user', id: principal.subject } as const, ip: request.ip, requestId: String(request.id) };
-          await services.sessions.revoke(sessionId, 'logout', by);
-          services.audit.record({
-            action: 'auth.logout',
-            outcome: 'success',
-            organizationId: principal.organizationId,
-            actor: { type: 'user', id: principal.subject },
-            target: { type: 'session', id: sessionId },
-            ...requestFacts(request),
-          });
-        }
+      const facts = requestFacts(request);
+      const actor = actorOf(principal);
+      const { ended, refusal } = await logout(services, principal, request.body?.refresh_token, {
+        actor,
+        ip: facts.ip,
+        requestId: facts.requestId,
+      });
+      for (const sessionId of ended) {
+        services.audit.record({
+          action: 'auth.logout',
+          outcome: 'success',
+          organizationId: principal.organizationId,
+          actor,
+          target: { type: 'session', id: sessionId },
+          ...facts,
+        });
       }
+      if (refusal) throw refusal;
       reply.code(204);
     },
   );
