@@ -78,6 +78,8 @@ export async function buildApp(services: Services, extra?: (app: FastifyInstance
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', String(request.id));
     reply.headers(SECURITY_HEADERS);
+    // A NUL decoded from the path or query would reach storage (PostgreSQL refuses it in text).
+    if (request.url.includes('%00')) throw new GatehouseError('bad_request', 'The URL holds an encoded NUL (%00)');
   });
   app.addHook('onRequest', limitAnonymous);
 
