@@ -7,17 +7,17 @@ import { BODY_MAX_DEPTH, exceedsDepth, inspectJson } from '../lib/json-depth.ts'
 
 /**
  * Gatehouse's own schema keywords, each refused with its own stable code (see error-handler.ts):
- * - `humanName: true` — a name people read (src/identity/normalize.ts `nameProblem`);
- * - `spaceName: true` — the memory-space naming rule;
+ * - `'x-human-name': true` — a name people read (src/identity/normalize.ts `nameProblem`);
+ * - `'x-space-name': true` — the memory-space naming rule;
  * - `maxDepth: n` — free-form JSON (e.g. `metadata`) nests at most n levels.
  */
 export const KEYWORD_ERRORS: Readonly<Record<string, { readonly error: ErrorName; readonly message: string }>> = {
-  humanName: {
+  'x-human-name': {
     error: 'invalid_name',
     message: 'must not be blank nor contain control, zero-width, line-separator or bidirectional-override characters',
   },
-  spaceName: { error: 'invalid_memory_space_name', message: 'is not a valid memory space name (1-64 of A-Z a-z 0-9 _ . : -)' },
-  maxDepth: { error: 'json_too_deep', message: 'nests too deeply' },
+  'x-space-name': { error: 'invalid_memory_space_name', message: 'is not a valid memory space name (1-64 of A-Z a-z 0-9 _ . : -)' },
+  'x-max-depth': { error: 'json_too_deep', message: 'nests too deeply' },
 };
 
 /**
@@ -36,14 +36,14 @@ function make(coerce: boolean): Ajv {
   formats.default(ajv);
   ajv.addKeyword({ keyword: 'example' });
   ajv.addKeyword({
-    keyword: 'humanName',
+    keyword: 'x-human-name',
     type: 'string',
     schemaType: 'boolean',
     validate: (_: boolean, s: string) => nameProblem(s) === undefined,
   });
-  ajv.addKeyword({ keyword: 'spaceName', type: 'string', schemaType: 'boolean', validate: (_: boolean, s: string) => isSpaceName(s) });
+  ajv.addKeyword({ keyword: 'x-space-name', type: 'string', schemaType: 'boolean', validate: (_: boolean, s: string) => isSpaceName(s) });
   ajv.addKeyword({
-    keyword: 'maxDepth',
+    keyword: 'x-max-depth',
     type: ['object', 'array'],
     schemaType: 'number',
     validate: (max: number, data: unknown) => !exceedsDepth(data, max),

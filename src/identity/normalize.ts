@@ -31,7 +31,7 @@ export function nameProblem(name: string): string | undefined {
 
 /**
  * The one check every human-named field goes through (organizations, users, API keys, memory
- * spaces, invitations; HTTP bodies through the `humanName` schema keyword, the CLI directly).
+ * spaces, invitations; HTTP bodies through the `x-human-name` schema keyword, the CLI directly).
  * Answers the name unchanged, or throws `invalid_name` (400).
  *
  * @example

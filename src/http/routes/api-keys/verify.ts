@@ -33,7 +33,7 @@ export default async function verifyKeyRoute(app: FastifyInstance): Promise<void
           properties: {
             key: { type: 'string', minLength: 1, maxLength: 512 },
             required_scopes: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 200 } },
-            memory_space: { type: 'string', spaceName: true },
+            memory_space: { type: 'string', 'x-space-name': true },
             client_ip: {
               type: 'string',
               maxLength: 64,

@@ -49,7 +49,7 @@ export default async function checkRoute(app: FastifyInstance): Promise<void> {
           additionalProperties: false,
           properties: {
             required_scopes: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 200 } },
-            memory_space: { type: 'string', spaceName: true },
+            memory_space: { type: 'string', 'x-space-name': true },
             method: { type: 'string', maxLength: 16 },
             path: { type: 'string', maxLength: 2048 },
           },
