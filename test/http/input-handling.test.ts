@@ -112,6 +112,22 @@ for (const backend of BACKENDS) {
         }
       }
       assert.ok(checked >= 40, `only ${checked} requests`);
+      // The parser itself: 400,000 levels of arrays (800 KB, inside the body limit), and a deep
+      // `__proto__` member (the prototype-poisoning scan walks it): 400s, never a stack overflow.
+      const arrays = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        headers: { 'content-type': 'application/json' },
+        payload: `${'['.repeat(400_000)}${']'.repeat(400_000)}`,
+      });
+      assert.equal(arrays.json().code, 'ERR-1050', arrays.body.slice(0, 200));
+      const proto = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"__proto__":${deepJson(50_000)}}`,
+      });
+      assert.equal(proto.statusCode, 400, proto.body.slice(0, 200));
       // A body inside the bound is parsed as usual (then refused or accepted on its merits).
       const fine = await t.app.inject({
         method: 'POST',
