@@ -24,6 +24,9 @@ export async function openInvalidationBus(deps: BusDeps, opts: { readonly watch:
   const local = createLocalBus();
   const feed = changeFeed(deps, local.publish);
   if (opts.watch) await feed.watch(config.changeFeedPollInterval * 1000);
-  const transports = config.redisUrl !== undefined ? [feed, redisTransport(config.redisUrl, log, local.publish, `${config.redisKeyPrefix}invalidate`)] : [feed];
+  const transports =
+    config.redisUrl !== undefined
+      ? [feed, redisTransport(config.redisUrl, log, local.publish, `${config.redisKeyPrefix}invalidate`)]
+      : [feed];
   return composeBus(local, transports);
 }

@@ -4,6 +4,7 @@ import { authorizationErrors } from './codes/authorization.ts';
 import { externalErrors } from './codes/external.ts';
 import { generalErrors } from './codes/general.ts';
 import { identityErrors } from './codes/identity.ts';
+import { inputErrors } from './codes/input.ts';
 import { limitErrors } from './codes/limits.ts';
 import { sessionErrors } from './codes/sessions.ts';
 import { tokensErrors } from './codes/tokens.ts';
@@ -15,6 +16,7 @@ import type { ErrorSpec } from './spec.ts';
  */
 export const ERRORS = {
   ...generalErrors,
+  ...inputErrors,
   ...identityErrors,
   ...sessionErrors,
   ...authenticationErrors,

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { assertMemorySpace, authorize, type Requirement } from '../authorization/index.ts';
 import { GatehouseError } from '../errors/index.ts';
+import { assertSpaceName } from '../identity/normalize.ts';
 import type { Principal } from '../pipeline/principal.ts';
 import { limitClientIp, limitPrincipal } from './rate-limit.ts';
 
@@ -42,9 +43,10 @@ export function requireAuth(need: Omit<Requirement, 'organizationId' | 'memorySp
     await limitPrincipal(request, reply, principal);
     try {
       authorize(principal, need);
-      // A request may name its memory space in a header on any route; outside the credential's set is a 403.
+      // A request may name its memory space in a header on any route: a malformed name is a 400,
+      // one outside the credential's set a 403.
       const space = request.headers['x-memory-space'];
-      if (typeof space === 'string' && space !== '') assertMemorySpace(principal, space);
+      if (typeof space === 'string' && space !== '') assertMemorySpace(principal, assertSpaceName(space, 'X-Memory-Space'));
     } catch (err) {
       metrics.authDecisions.inc({ kind: principal.kind, outcome: err instanceof GatehouseError ? err.error : 'error' });
       throw err;

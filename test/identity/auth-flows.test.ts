@@ -81,8 +81,8 @@ for (const backend of BACKENDS) {
         [{ ...base, admin_email: ' z@example.com' }, 'validation_failed'],
         [{ ...base, admin_email: 'z@x@example.com' }, 'validation_failed'],
         [{ ...base, organization_name: ['Z'] }, 'validation_failed'],
-        [{ ...base, organization_name: 'Z\u0007' }, 'validation_failed'],
-        [{ ...base, admin_name: 'line\nbreak' }, 'validation_failed'],
+        [{ ...base, organization_name: 'Z\u0007' }, 'invalid_name'],
+        [{ ...base, admin_name: 'line\nbreak' }, 'invalid_name'],
         [[base], 'validation_failed'],
         [null, 'validation_failed'],
       ];

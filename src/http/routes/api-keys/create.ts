@@ -6,7 +6,7 @@ import { principalOf, requireAuth } from '../../auth.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { actorOf } from '../identity/context.ts';
 import { checkCidrs, checkMetadata, checkRateLimitTier, checkScopes, checkSpaces, KEY_LIFETIME_CEILING_DAYS, keyExpiry } from './checks.ts';
-import { createdKeySchema, descriptionSchema, nameSchema, scopesSchema, spacesSchema } from './schemas.ts';
+import { createdKeySchema, descriptionSchema, metadataSchema, nameSchema, scopesSchema, spacesSchema } from './schemas.ts';
 
 interface CreateBody {
   name: string;
@@ -49,7 +49,7 @@ export default async function createKeyRoute(app: FastifyInstance): Promise<void
             },
             environment: { type: 'string', enum: ['live', 'test'] },
             rate_limit: { type: 'string', minLength: 1, maxLength: 64, description: 'Rate-limit tier name' },
-            metadata: { type: 'object', additionalProperties: true },
+            metadata: metadataSchema,
             allowed_cidrs: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 64 } },
           },
         },

@@ -8,7 +8,7 @@ import { principalOf, requireAuth } from '../../auth.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { actorOf, checkCursor, page } from '../identity/context.ts';
 import { checkMetadata, checkScopes, checkSpaces } from './checks.ts';
-import { createdKeySchema, descriptionSchema, idParams, keySchema, nameSchema, scopesSchema } from './schemas.ts';
+import { createdKeySchema, descriptionSchema, idParams, keySchema, metadataSchema, nameSchema, scopesSchema } from './schemas.ts';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 
@@ -130,7 +130,7 @@ export default async function manageKeyRoutes(app: FastifyInstance): Promise<voi
           properties: {
             name: nameSchema,
             description: descriptionSchema,
-            metadata: { type: 'object', additionalProperties: true },
+            metadata: metadataSchema,
             scopes: scopesSchema,
           },
         },

@@ -6,9 +6,10 @@ export const email = { type: 'string', maxLength: 320, pattern: EMAIL_PATTERN } 
 export const password = { type: 'string', minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX } as const;
 export const username = { type: 'string', pattern: USERNAME_PATTERN } as const;
 export const slug = { type: 'string', pattern: SLUG_PATTERN } as const;
-export const spaceName = { type: 'string', pattern: SPACE_NAME_PATTERN } as const;
-/** Names people read (organizations, users): one line, no control characters. */
-export const displayName = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$' } as const;
+/** The memory-space naming rule (`x-space-name` keyword: refused as `invalid_memory_space_name`). */
+export const spaceName = { type: 'string', 'x-space-name': true, description: `Matches \`${SPACE_NAME_PATTERN}\`` } as const;
+/** Names people read (organizations, users): not blank, nothing that disguises text (src/identity/normalize.ts). */
+export const displayName = { type: 'string', minLength: 1, maxLength: 200, 'x-human-name': true } as const;
 export const role = { type: 'string', enum: ['owner', 'admin', 'member', 'readonly'] } as const;
 
 export const userSchema = {
