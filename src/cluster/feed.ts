@@ -10,6 +10,8 @@ export interface ChangeFeedDeps {
   readonly storage: Storage;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Monotonic milliseconds (tests move it); default `performance.now`. */
+  readonly elapsed?: () => number;
 }
 
 /** The change feed as a transport: every process writes to it; servers also read it. */
@@ -42,6 +44,7 @@ const GAP_WAIT_MS = 2_000;
  */
 export function changeFeed(deps: ChangeFeedDeps, deliver: Deliver): ChangeFeed {
   const { storage, clock, log } = deps;
+  const elapsed = deps.elapsed ?? (() => performance.now());
   const db = storage.db;
   const origin = randomUUID();
   const pending = new Set<Promise<void>>();
@@ -50,7 +53,7 @@ export function changeFeed(deps: ChangeFeedDeps, deliver: Deliver): ChangeFeed {
   /** Ids above the cursor already applied (they came after a gap). */
   const applied = new Set<number>();
   let gapSince: number | undefined;
-  let lastRead = performance.now();
+  let lastRead = elapsed();
   let lastPrune = Number.NEGATIVE_INFINITY;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -72,7 +75,7 @@ export function changeFeed(deps: ChangeFeedDeps, deliver: Deliver): ChangeFeed {
 
   async function readOnce(): Promise<number> {
     const rows = await changesSince(db, cursor, BATCH);
-    const t = performance.now();
+    const t = elapsed();
     if (t - lastRead > FEED_RETENTION_MS / 2) {
       log.warn('change feed: not read for minutes; dropping every cached credential');
       for (const topic of INVALIDATION_TOPICS) deliver(topic, EVERY_ENTRY);
@@ -138,7 +141,7 @@ export function changeFeed(deps: ChangeFeedDeps, deliver: Deliver): ChangeFeed {
 
     async watch(intervalMs) {
       cursor = await latestChangeId(db);
-      lastRead = performance.now();
+      lastRead = elapsed();
       timer = setTimeout(() => {
         running = tick(intervalMs);
       }, intervalMs);

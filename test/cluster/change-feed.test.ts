@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { changesSince } from '../../src/cluster/change-feed.ts';
 import { changeFeed, FEED_RETENTION_MS } from '../../src/cluster/feed.ts';
-import type { InvalidationTopic } from '../../src/cluster/invalidation.ts';
+import { EVERY_ENTRY, INVALIDATION_TOPICS, type InvalidationTopic } from '../../src/cluster/invalidation.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { BACKENDS, openTestStorage, type TestStorage } from '../support/backends.ts';
 
@@ -119,6 +119,27 @@ for (const backend of BACKENDS) {
         ['usr_recent'],
       );
       await pruner.feed.close();
+    });
+
+    test('a reader that stalled past half the retention drops everything (every topic gets EVERY_ENTRY), once', async () => {
+      let ms = 0;
+      const seen: string[] = [];
+      const reader = changeFeed({ storage: s.storage, clock, log, elapsed: () => ms }, (topic, id) => {
+        seen.push(`${topic}:${id}`);
+      });
+      await reader.watch(60_000);
+      ms += FEED_RETENTION_MS / 2 - 1;
+      await reader.poll();
+      assert.deepEqual(seen, []);
+      ms += FEED_RETENTION_MS / 2 + 1;
+      await reader.poll();
+      assert.deepEqual(
+        seen,
+        INVALIDATION_TOPICS.map((topic) => `${topic}:${EVERY_ENTRY}`),
+      );
+      await reader.poll();
+      assert.equal(seen.length, INVALIDATION_TOPICS.length);
+      await reader.close();
     });
 
     test('ids are never reused after pruning empties the table', async () => {
