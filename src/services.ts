@@ -11,6 +11,8 @@ import { type Clock, systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { loadServerSecrets, type ServerSecrets } from './lib/server-secrets.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import type { OAuthContext } from './oauth/context.ts';
+import { createOAuth } from './oauth/service.ts';
 import { developmentPrincipal } from './pipeline/development.ts';
 import { type Authenticator, createAuthenticator } from './pipeline/index.ts';
 import { createLimits, type Limits } from './ratelimit/setup.ts';
@@ -26,6 +28,8 @@ export interface Services extends CoreDeps {
   readonly limits: Limits;
   readonly authenticator: Authenticator;
   readonly metrics: Metrics;
+  /** The OAuth 2.1 / OpenID Connect authorization server. */
+  readonly oauth: OAuthContext;
   /** Flushes and closes everything; idempotent. */
   close(): Promise<void>;
 }
@@ -67,8 +71,14 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   const core: CoreDeps = { ...base, audit };
 
   let sessions: SessionService | undefined;
-  const tokens = createTokenService({ ...core, isSessionRevoked: (sid) => (sessions ? sessions.isRevoked(sid) : Promise.resolve(true)) });
+  let oauth: OAuthContext | undefined;
+  const tokens = createTokenService({
+    ...core,
+    isSessionRevoked: (sid) => (sessions ? sessions.isRevoked(sid) : Promise.resolve(true)),
+    isClientRevoked: (id) => (oauth ? oauth.clients.isRevoked(id) : Promise.resolve(true)),
+  });
   sessions = createSessionService({ ...core, tokens });
+  oauth = createOAuth({ ...core, tokens, sessions });
   const apiKeys = createApiKeyService(core);
   const limits = createLimits(core);
   metrics.watchCache('api_keys', () => apiKeys.cacheStats());
@@ -98,6 +108,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     limits,
     authenticator,
     metrics,
+    oauth,
     async close() {
       if (closed) return;
       closed = true;

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.ts';
 
 /** What was invalidated: a cache name and the id of the entry (`api_key`, `key_…`). */
-export type InvalidationTopic = 'api_key' | 'session' | 'signing_keys';
+export type InvalidationTopic = 'api_key' | 'session' | 'signing_keys' | 'oauth_client';
 
 /**
  * Cross-node cache invalidation. A node that revokes something publishes it; every node (itself

@@ -5,6 +5,7 @@ import { externalErrors } from './codes/external.ts';
 import { generalErrors } from './codes/general.ts';
 import { identityErrors } from './codes/identity.ts';
 import { limitErrors } from './codes/limits.ts';
+import { oauthErrors } from './codes/oauth.ts';
 import { sessionErrors } from './codes/sessions.ts';
 import { tokensErrors } from './codes/tokens.ts';
 import type { ErrorSpec } from './spec.ts';
@@ -23,6 +24,7 @@ export const ERRORS = {
   ...limitErrors,
   ...tokensErrors,
   ...externalErrors,
+  ...oauthErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** The closed union of error names, e.g. `'token_expired'`. */
