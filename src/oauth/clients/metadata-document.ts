@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import type { Config } from '../../config/index.ts';
 import { ExpiringCache } from '../../lib/expiring-cache.ts';
 import { OAuthError } from '../errors.ts';
@@ -54,6 +54,11 @@ function maxAge(cacheControl: string | undefined): number {
 /** GET with a guarded lookup, no redirects, a time limit and a size cap. */
 function get(url: string, timeoutMs: number, maxBytes: number, allowPrivate: boolean): Promise<{ body: string; ttl: number }> {
   const mod = url.startsWith('https:') ? https : http;
+  // An address literal is connected to without a lookup: check it here.
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  if (!allowPrivate && isIP(host) !== 0 && isNonPublicAddress(host)) {
+    return Promise.reject(refused('the host resolves to a non-public address'));
+  }
   return new Promise((resolve, reject) => {
     const req = mod.get(
       url,
