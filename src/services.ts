@@ -13,6 +13,8 @@ import { type Clock, systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { loadServerSecrets, type ServerSecrets } from './lib/server-secrets.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import type { OAuthContext } from './oauth/context.ts';
+import { createOAuth } from './oauth/service.ts';
 import { developmentPrincipal } from './pipeline/development.ts';
 import { type Authenticator, createAuthenticator } from './pipeline/index.ts';
 import { createLimits, type Limits } from './ratelimit/setup.ts';
@@ -30,6 +32,8 @@ export interface Services extends CoreDeps {
   readonly limits: Limits;
   readonly authenticator: Authenticator;
   readonly metrics: Metrics;
+  /** The OAuth 2.1 / OpenID Connect authorization server. */
+  readonly oauth: OAuthContext;
   /** Flushes and closes everything; idempotent. */
   close(): Promise<void>;
 }
@@ -78,12 +82,15 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
 
   const parties = createPartyResolver(core);
   let sessions: SessionService | undefined;
+  let oauth: OAuthContext | undefined;
   const tokens = createTokenService({
     ...core,
     parties,
     isSessionRevoked: (sid) => (sessions ? sessions.isRevoked(sid) : Promise.resolve(true)),
+    isClientRevoked: (id) => (oauth ? oauth.clients.isRevoked(id) : Promise.resolve(true)),
   });
   sessions = createSessionService({ ...core, tokens });
+  oauth = createOAuth({ ...core, tokens, sessions });
   const apiKeys = createApiKeyService({ ...core, parties });
   const limits = createLimits(core);
   metrics.watchCache('api_keys', () => apiKeys.cacheStats());
@@ -114,6 +121,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     limits,
     authenticator,
     metrics,
+    oauth,
     async close() {
       if (closed) return;
       closed = true;

@@ -9,9 +9,10 @@ import type { Logger } from '../lib/logger.ts';
  * - `signing_keys` (the new `kid`): rotated;
  * - `user` (`usr_…`): disabled, enabled or deleted;
  * - `membership` (`${organizationId}:${userId}`): role changed or membership removed;
- * - `organization` (`org_…`): deleted.
+ * - `organization` (`org_…`): deleted;
+ * - `oauth_client` (`cli_…`): deleted.
  */
-export const INVALIDATION_TOPICS = ['api_key', 'session', 'signing_keys', 'user', 'membership', 'organization'] as const;
+export const INVALIDATION_TOPICS = ['api_key', 'session', 'signing_keys', 'user', 'membership', 'organization', 'oauth_client'] as const;
 
 export type InvalidationTopic = (typeof INVALIDATION_TOPICS)[number];
 

@@ -6,6 +6,7 @@ import { generalErrors } from './codes/general.ts';
 import { identityErrors } from './codes/identity.ts';
 import { inputErrors } from './codes/input.ts';
 import { limitErrors } from './codes/limits.ts';
+import { oauthErrors } from './codes/oauth.ts';
 import { sessionErrors } from './codes/sessions.ts';
 import { tokensErrors } from './codes/tokens.ts';
 import type { ErrorSpec } from './spec.ts';
@@ -25,6 +26,7 @@ export const ERRORS = {
   ...limitErrors,
   ...tokensErrors,
   ...externalErrors,
+  ...oauthErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** The closed union of error names, e.g. `'token_expired'`. */

@@ -11,6 +11,13 @@ function rawQuery(url: string): string {
   return i === -1 ? '' : url.slice(i + 1);
 }
 
+/** The `resource` query parameter on routes that take one (`config.resourceParam`). */
+export function requestedResource(request: FastifyRequest): string | undefined {
+  if (request.routeOptions.config?.resourceParam !== true) return undefined;
+  const value = (request.query as Record<string, unknown> | undefined)?.resource;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /**
  * preHandler that runs the pipeline: extract → verify → Principal → rate-limit → authorize.
  * Routes read `request.principal` afterwards. The limit is counted before authorization, so a
@@ -25,12 +32,14 @@ export function requireAuth(need: Omit<Requirement, 'organizationId' | 'memorySp
     const { authenticator, metrics } = request.server.services;
     const started = process.hrtime.bigint();
     let principal: Principal;
+    const resource = requestedResource(request);
     try {
       principal = await authenticator.authenticate({
         headers: request.headers,
         rawHeaders: request.raw.rawHeaders,
         query: rawQuery(request.url),
         ip: request.ip,
+        ...(resource !== undefined ? { audience: resource } : {}),
       });
     } catch (err) {
       const outcome = err instanceof GatehouseError ? err.error : 'error';

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerChallenge, GatehouseError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors/index.ts';
+import { resourceMetadataUrl } from '../oauth/resource-metadata-url.ts';
 import { isConnectionError } from '../storage/index.ts';
+import { requestedResource } from './auth.ts';
 import { requestFacts } from './request-facts.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 import { KEYWORD_ERRORS } from './validation.ts';
@@ -69,7 +71,11 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: u
   if (problem.status === 403 && request.principal) auditDenied(request, problem);
   // Errors raised before the onRequest hook ran (a URL the router refuses) still carry them.
   if (!reply.hasHeader('x-content-type-options')) reply.headers(SECURITY_HEADERS);
-  const challenge = bearerChallenge(problem, realm);
+  let challenge = bearerChallenge(problem, realm);
+  // A 401 for a registered resource points at its RFC 9728 metadata (how MCP clients find the authorization server).
+  const resource = problem.status === 401 && challenge !== undefined ? requestedResource(request) : undefined;
+  const metadata = resource !== undefined ? resourceMetadataUrl(request.server.services.config.publicUrl, resource) : undefined;
+  if (metadata !== undefined) challenge = `${challenge}, resource_metadata="${metadata.replace(/["\\]/g, '')}"`;
   if (challenge !== undefined) {
     // Public routes (login, refresh) take no bearer token: their 401 still names the scheme (RFC 9110 §15.5.2).
     if (request.routeOptions.config?.protected !== false) reply.header('www-authenticate', challenge);

@@ -5,6 +5,7 @@ import auditRoutes from './audit/index.ts';
 import decisionRoutes from './decision/index.ts';
 import healthRoutes from './health.ts';
 import identityRoutes from './identity/index.ts';
+import oauthRoutes from './oauth/index.ts';
 import tokenRoutes from './tokens/index.ts';
 
 /** Every route module, registered in this order. Each folder holds one route (or small resource) per file. */
@@ -16,4 +17,5 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(apiKeyRoutes);
   await app.register(decisionRoutes);
   await app.register(auditRoutes);
+  await app.register(oauthRoutes);
 }

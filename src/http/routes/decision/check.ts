@@ -38,12 +38,24 @@ export default async function checkRoute(app: FastifyInstance): Promise<void> {
     '/v1/auth/check',
     {
       preHandler: requireAuth(),
+      config: { resourceParam: true },
       schema: {
         tags: ['decision'],
         summary: 'Decide whether a credential may do something',
         description:
           'Send the credential in the usual headers. 200 with the Principal when allowed; 401 (bad or missing credential) or 403 (scope, memory space) otherwise, with RFC 6750 challenges.',
         security: [{ bearer: [] }, { apiKey: [] }],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            resource: {
+              type: 'string',
+              maxLength: 500,
+              description: 'The registered resource (RFC 8707) the token must be for; 401s then point at its metadata',
+            },
+          },
+        },
         body: {
           type: 'object',
           additionalProperties: false,
