@@ -117,6 +117,18 @@ export function reachSuite(backend: BackendName, opts: { redis: boolean }): void
       await refusedWithin(t, refused, 'user disable');
     });
 
+    test('gatehouse user disable: the API keys the user made stop on every node too', async (t) => {
+      const owner = await register();
+      const made = await call(node(0), 'POST', '/v1/api-keys', { bearer: owner.access }, { name: 'made by the user', scopes: ['*'] });
+      const { key } = (await made.json()) as { key: string };
+      assert.equal(made.status, 201);
+      registerSecret(key);
+      const refused = await warm({ key });
+      const res = ws.run(['user', 'disable', owner.email]);
+      assert.equal(res.status, 0, res.stderr);
+      await refusedWithin(t, refused, "user disable (the user's key)");
+    });
+
     test('gatehouse token remove: the key stops on every node', async (t) => {
       const owner = await register();
       const { id, key } = cliKey(owner.slug);

@@ -212,6 +212,8 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
         return user.id;
       });
       await services.limits.guard.recordSuccess('invitation', { ip: client.ip });
+      // A standing cached as "no member" (a key of a user removed and now invited back) is stale.
+      services.bus.publish('membership', `${invitation.organization_id}:${userId}`);
       services.audit.record({
         action: 'invitation.accepted',
         outcome: 'success',
