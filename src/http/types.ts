@@ -17,5 +17,7 @@ declare module 'fastify' {
     protected?: boolean;
     /** false on routes never rate-limited: probes, metrics, documents, discovery. */
     rateLimit?: false;
+    /** true on compatibility aliases of native routes (src/http/routes/compat/). */
+    compatAlias?: true;
   }
 }

@@ -6,8 +6,9 @@ import { requestFacts } from '../../request-facts.ts';
 import { actorOf } from '../identity/context.ts';
 import { checkCidrs, checkMetadata, checkRateLimitTier, checkScopes, checkSpaces } from './checks.ts';
 import { createdKeySchema, descriptionSchema, nameSchema, scopesSchema, spacesSchema } from './schemas.ts';
+import { readTenantFields, type TenantFields, tenantFieldSchemas } from './tenant-fields.ts';
 
-interface CreateBody {
+interface CreateBody extends TenantFields {
   name: string;
   description?: string;
   scopes: string[];
@@ -45,6 +46,7 @@ export default async function createKeyRoute(app: FastifyInstance): Promise<void
             rate_limit: { type: 'string', minLength: 1, maxLength: 64, description: 'Rate-limit tier name' },
             metadata: { type: 'object', additionalProperties: true },
             allowed_cidrs: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 64 } },
+            ...tenantFieldSchemas,
           },
         },
         response: { 201: createdKeySchema },
@@ -64,7 +66,7 @@ export default async function createKeyRoute(app: FastifyInstance): Promise<void
             ? now + b.expires_in_days * 86_400_000
             : null;
       if (expiresAt !== null && expiresAt <= now) throw new GatehouseError('validation_failed', 'body/expires_at must be in the future');
-      const spaces = b.memory_spaces ?? principal.memorySpaces;
+      const spaces = (await readTenantFields(services.storage.db, principal, b)) ?? principal.memorySpaces;
       checkScopes(principal, b.scopes);
       await checkSpaces(services.storage.db, principal, spaces);
       checkCidrs(b.allowed_cidrs);

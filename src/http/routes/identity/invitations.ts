@@ -28,6 +28,7 @@ const invitationSchema = {
     id: { type: 'string' },
     organization_id: { type: 'string' },
     email: { type: 'string' },
+    name: { type: ['string', 'null'] },
     role,
     state: { type: 'string', enum: ['pending', 'accepted', 'revoked', 'expired'] },
     invited_by: { type: ['string', 'null'] },
@@ -50,7 +51,7 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
   const db = services.storage.db;
   const hash = (token: string) => keyedHash(services.secrets.pepper, token);
 
-  app.post<{ Params: { org: string }; Body: { email: string; role: Role } }>(
+  app.post<{ Params: { org: string }; Body: { email: string; role: Role; name?: string } }>(
     '/v1/organizations/:org/invitations',
     {
       preHandler: requireAuth(),
@@ -58,7 +59,16 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
         tags: ['invitations'],
         summary: 'Invite someone by email; answers a one-time token (shown once), valid for 7 days',
         params: orgParams,
-        body: { type: 'object', additionalProperties: false, required: ['email', 'role'], properties: { email, role } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['email', 'role'],
+          properties: {
+            email,
+            role,
+            name: { ...displayName, description: "The invitee's name: the new account's display name unless acceptance gives one" },
+          },
+        },
         response: { 201: { type: 'object', properties: { ...invitationSchema.properties, token: { type: 'string' } } } },
       },
     },
@@ -76,6 +86,7 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
         {
           organizationId: org.id,
           email: request.body.email,
+          ...(request.body.name !== undefined ? { name: request.body.name } : {}),
           role: request.body.role,
           tokenHash: hash(token),
           invitedBy: principal.userId ?? null,
@@ -214,7 +225,7 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
             {
               email: invitation.email,
               username: request.body.username,
-              displayName: request.body.name ?? invitation.email.split('@')[0] ?? 'user',
+              displayName: request.body.name ?? invitation.name ?? invitation.email.split('@')[0] ?? 'user',
               passwordHash: passwordHash ?? '',
             },
             now,
