@@ -6,6 +6,7 @@ import { keysOptions } from './options/keys.ts';
 import { limitsOptions } from './options/limits.ts';
 import { metricsOptions } from './options/metrics.ts';
 import { serverOptions } from './options/server.ts';
+import { sharedSecretOptions } from './options/shared-secret.ts';
 import { storageOptions } from './options/storage.ts';
 import { tokenOptions } from './options/tokens.ts';
 
@@ -19,6 +20,7 @@ export const configSchema = {
   ...tokenOptions,
   ...authOptions,
   ...externalOptions,
+  ...sharedSecretOptions,
   ...keysOptions,
   ...limitsOptions,
   ...metricsOptions,

@@ -2,7 +2,20 @@ import { createHmac, verify as cryptoVerify, type KeyObject, timingSafeEqual } f
 import { GatehouseError } from '../errors/index.ts';
 
 /** Algorithms Gatehouse ever accepts. `none` and anything else are refused before any key lookup. */
-export type JwsAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'HS256';
+export type JwsAlgorithm =
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+  | 'HS256'
+  | 'HS384'
+  | 'HS512';
 
 export interface JwsHeader {
   readonly alg: JwsAlgorithm;
@@ -24,8 +37,10 @@ export interface JwtVerifyOptions {
   readonly now: number;
   /** Expected `typ` header (case-insensitive, `application/` prefix optional). */
   readonly typ?: string;
-  /** Claims that must be present. `exp` is always required. */
+  /** Claims that must be present. `exp` is required unless `requireExp` is false. */
   readonly requiredClaims?: readonly string[];
+  /** Default true; false only for an issuer the operator explicitly allowed to omit `exp`. */
+  readonly requireExp?: boolean;
 }
 
 export type JwtPayload = Readonly<Record<string, unknown>> & {
@@ -110,7 +125,7 @@ function includes(expected: string | readonly string[], actual: string): boolean
 
 function checkClaims(payload: JwtPayload, opts: JwtVerifyOptions): void {
   const now = Math.floor(opts.now / 1000);
-  for (const claim of ['exp', ...(opts.requiredClaims ?? [])]) {
+  for (const claim of [...(opts.requireExp === false ? [] : ['exp']), ...(opts.requiredClaims ?? [])]) {
     if (payload[claim] === undefined) throw invalid(`Missing claim: ${claim}`);
   }
   for (const claim of ['exp', 'nbf', 'iat'] as const) {
@@ -130,7 +145,7 @@ function checkClaims(payload: JwtPayload, opts: JwtVerifyOptions): void {
   }
   if (payload.nbf !== undefined && payload.nbf > now + opts.clockSkew)
     throw new GatehouseError('token_not_yet_valid', 'Token is not yet valid');
-  if ((payload.exp as number) <= now - opts.clockSkew) throw new GatehouseError('token_expired', 'Token has expired');
+  if (payload.exp !== undefined && payload.exp <= now - opts.clockSkew) throw new GatehouseError('token_expired', 'Token has expired');
 }
 
 /**
