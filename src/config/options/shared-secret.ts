@@ -22,6 +22,8 @@ export const sharedSecretOptions = {
     doc: `Secret (at least ${SHARED_SECRET_MIN_BYTES} bytes) of an issuer that signs JWTs with HMAC. Unset (with \`jwtSharedSecretFile\`): no such issuer. The weaker choice: prefer an issuer with a JWKS (\`OAUTH2_ISSUER_URL\`). See docs/external-idp.md.`,
     default: undefined,
     secret: true,
+    // Characters are at least bytes: 32 characters are at least the 32 bytes HS256 needs.
+    minLength: SHARED_SECRET_MIN_BYTES,
   }),
   jwtSharedSecretFile: string<string | undefined>({
     doc: 'A file holding the shared secret (trailing newline ignored), instead of `jwtSharedSecret`.',
