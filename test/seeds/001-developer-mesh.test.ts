@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { isValidScope } from '../../src/authorization/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
 import { type Answer, at, curl, type SeedServer, startSeedServer } from './support.ts';
@@ -132,6 +133,8 @@ describe('seeds/001: the tool-mesh authentication guide', () => {
     };
     const config = loadConfig({ env: {}, overrides: { rateLimitTiers: tiers } });
     assert.deepEqual(config.rateLimitTiers, tiers);
+    for (const scope of ['contexts:read', 'contexts:write', 'tools:execute:github', 'metrics:read', '*:*'])
+      assert.ok(isValidScope(scope), scope);
   });
 
   test('5. rotate an API key with the admin JWT (no body), and with an empty JSON body', async () => {
