@@ -30,10 +30,8 @@ export const tenantFieldSchemas = {
  */
 export async function readTenantFields(db: Db, principal: Principal, body: TenantFields): Promise<string[] | '*' | undefined> {
   const { organization_id: org, tenant_id: tenant, memory_space_id: space, memory_spaces: spaces } = body;
-  if (org !== undefined && tenant !== undefined && org !== tenant)
-    throw new GatehouseError('validation_failed', 'body/organization_id and body/tenant_id name different organizations');
-  const named = org ?? tenant;
-  if (named !== undefined) await ownOrganization(db, principal, named);
+  // Each must be the caller's organization, so two given name the same one.
+  for (const named of [org, tenant]) if (named !== undefined) await ownOrganization(db, principal, named);
   if (space === undefined) return spaces;
   if (spaces !== undefined && !(Array.isArray(spaces) && spaces.length === 1 && spaces[0] === space))
     throw new GatehouseError('validation_failed', 'body must have at most one of memory_space_id and memory_spaces');
