@@ -34,6 +34,11 @@ export function authorize(principal: Principal, need: Requirement): void {
   if (need.minimumRole !== undefined && principal.userId !== undefined && !roleAtLeast(principal.role, need.minimumRole)) {
     throw new GatehouseError('insufficient_role', `Requires the ${need.minimumRole} role or higher`);
   }
+  // An external identity's issuer decides its scopes, never its Gatehouse role: whatever its token
+  // says, it does nothing that needs one (members, invitations, signing keys, the organization).
+  if (need.minimumRole !== undefined && principal.kind === 'external') {
+    throw new GatehouseError('insufficient_role', `Requires the ${need.minimumRole} role: external identities hold no Gatehouse role`);
+  }
   if (need.memorySpace !== undefined) assertMemorySpace(principal, need.memorySpace);
 }
 

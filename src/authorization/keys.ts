@@ -20,6 +20,7 @@ const RANK: Readonly<Record<Role, number>> = { owner: 3, admin: 2, member: 1, re
  * principal (a user's session, a key the user made, a key minted by that key), never the
  * credential's kind.
  * - A party with no user behind it (an operator service key) acts on every key of its organization.
+ * - An external identity holds no Gatehouse role: like a member, it acts only on keys it made (none).
  * - Users see and change their own keys. Below admin, nothing else: another person's key is a 404.
  * - Admins and owners see every key; they change (rename, narrow, revoke) a service key and any
  *   user's key, except that only an owner changes an owner's.
@@ -28,7 +29,13 @@ const RANK: Readonly<Record<Role, number>> = { owner: 3, admin: 2, member: 1, re
  *   (a user never obtains a credential with no user behind it).
  * Rotating also needs every scope and memory space of the key: the caller checks that.
  */
+/** Whether the caller sees only the keys it made (below admin, and external identities): the list rule of {@link mayActOnKey}. */
+export function seesOnlyOwnKeys(principal: Principal): boolean {
+  return principal.kind === 'external' || (principal.userId !== undefined && !roleAtLeast(principal.role, 'admin'));
+}
+
 export function mayActOnKey(principal: Principal, action: KeyAction, key: KeyOwner): boolean {
+  if (principal.kind === 'external') return false;
   if (principal.userId === undefined) return true;
   if (key.createdBy === principal.userId) return true;
   if (!roleAtLeast(principal.role, 'admin') || principal.role === null) return false;

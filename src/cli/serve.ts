@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { buildApp } from '../http/app.ts';
 import { createServices } from '../services.ts';
 import { configFor } from './context.ts';
+import { logExternalIssuers } from './external-summary.ts';
 
 /** `gatehouse serve`: start the HTTP server on the configured storage. */
 export function registerServe(program: Command): void {
@@ -26,6 +27,7 @@ export function registerServe(program: Command): void {
           'The database has no users yet. Create the first organization and its owner with: gatehouse init --org NAME --email EMAIL',
         );
       }
+      await logExternalIssuers(services);
       services.audit.record({
         action: 'server.started',
         outcome: 'success',

@@ -7,6 +7,7 @@ import { keyState, renderKey } from '../credentials/api-keys/render.ts';
 import { findKeysByRef, listKeys } from '../credentials/api-keys/repository.ts';
 import { findMemorySpace } from '../identity/memory-spaces.ts';
 import { normalizeName } from '../identity/normalize.ts';
+import { operatorOrganizationId } from '../identity/organizations.ts';
 import type { Services } from '../services.ts';
 import { CliError, output, withServices } from './context.ts';
 
@@ -32,9 +33,17 @@ async function organizationFor(s: Services, slug: string | undefined): Promise<s
   }
   const [only, ...rest] = orgs;
   if (!only) throw new CliError('no organization yet: run gatehouse init first');
-  if (rest.length > 0) throw new CliError(`several organizations; pick one with --org: ${orgs.map((o) => o.slug).join(', ')}`);
-  return only.id;
+  if (rest.length === 0) return only.id;
+  // Sign-ups make personal organizations; without --org the operator's (made by init) is meant.
+  const operator = await operatorOrganizationId(s.storage.db);
+  const org = orgs.find((o) => o.id === operator);
+  if (!org) throw new CliError(`several organizations; pick one with --org: ${orgs.map((o) => o.slug).join(', ')}`);
+  process.stderr.write(`using the operator organization ${org.slug} (${org.id}); pick another with --org\n`);
+  return org.id;
 }
+
+/** A short, non-secret fingerprint of a key: the start of its keyed hash, which show and remove accept. */
+export const fingerprint = (row: ApiKeyRow) => row.key_hash.slice(0, 8);
 
 /** Finds one key by id, unique id prefix, or unique prefix of its hash; lists candidates when ambiguous. */
 async function findOne(s: Services, ref: string): Promise<ApiKeyRow> {
@@ -57,7 +66,7 @@ function addKey(program: Command, name: string, description: string): void {
     .option('--name <name>', 'short name (default: the description)')
     .option('--expires-days <n>', 'expire after N days (default: never)')
     .option('--scopes <list>', 'comma-separated scopes (default: *)')
-    .option('--org <slug>', 'organization (required when there are several)')
+    .option('--org <slug>', 'organization (default: the only one, else the operator organization made by init)')
     .option('--memory-space <name>', 'bind to a memory space (repeatable; default: every space)', (v: string, prev: string[] = []) => [
       ...prev,
       v,
@@ -118,7 +127,7 @@ export function registerToken(program: Command): void {
 
   token
     .command('list')
-    .description('list API keys (masked)')
+    .description('list API keys: id, hash fingerprint (show and remove accept it), masked key, …')
     .option('--org <slug>', 'only this organization')
     .action(async (opts: { org?: string }, cmd: Command) => {
       await withServices(cmd, async (s) => {
@@ -127,13 +136,14 @@ export function registerToken(program: Command): void {
         const rows = await listKeys(s.storage.db, { now, ...(orgId ? { organizationId: orgId } : {}) }, 100_000);
         output(
           cmd,
-          rows.map((r) => renderKey(r, now)),
+          rows.map((r) => ({ ...renderKey(r, now), fingerprint: fingerprint(r) })),
           () =>
             [
-              ['ID', 'KEY', 'DESCRIPTION', 'SCOPES', 'CREATED', 'EXPIRES', 'LAST USED', 'STATE'].join('\t'),
+              ['ID', 'HASH', 'KEY', 'DESCRIPTION', 'SCOPES', 'CREATED', 'EXPIRES', 'LAST USED', 'STATE'].join('\t'),
               ...rows.map((r) =>
                 [
                   r.id,
+                  fingerprint(r),
                   `${r.display_prefix}…${r.last_four}`,
                   r.description || r.name,
                   (JSON.parse(r.scopes) as string[]).join(','),
@@ -150,10 +160,11 @@ export function registerToken(program: Command): void {
 
   token
     .command('show <ref>')
-    .description('show one key by id, or a unique prefix of its id or hash')
+    .description('show one key by id, or a unique prefix of its id or hash (the fingerprint token list shows)')
     .action(async (ref: string, _opts, cmd: Command) => {
       await withServices(cmd, async (s) => {
-        const view = renderKey(await findOne(s, ref), s.clock.now());
+        const row = await findOne(s, ref);
+        const view = { ...renderKey(row, s.clock.now()), fingerprint: fingerprint(row) };
         output(cmd, view, () =>
           Object.entries(view)
             .map(([k, v]) => `${k.padEnd(15)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
@@ -164,7 +175,7 @@ export function registerToken(program: Command): void {
 
   token
     .command('remove <ref>')
-    .description('revoke a key (asks for confirmation)')
+    .description('revoke a key by id, or a unique prefix of its id or hash (asks for confirmation)')
     .option('--force', 'do not ask')
     .action(async (ref: string, opts: { force?: boolean }, cmd: Command) => {
       await withServices(cmd, async (s) => {

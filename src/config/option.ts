@@ -121,6 +121,22 @@ export function duration(o: Common<number> & { min?: number; max?: number }): Op
 }
 
 /** A list: a JSON array, or a comma-separated string in the environment. */
+/**
+ * A JSON array, or the same written in a shell without quotes: `OAUTH2_ALGORITHMS=["RS256"]`
+ * unquoted reaches the process as `[RS256]`, which is read as the list it was meant to be.
+ */
+function bracketList(s: string): unknown[] {
+  try {
+    const parsed: unknown = JSON.parse(s);
+    if (!Array.isArray(parsed)) throw new Error('expected a JSON array');
+    return parsed;
+  } catch (err) {
+    if (!s.endsWith(']') || /["{}[\]]/.test(s.slice(1, -1))) throw err;
+    const inner = s.slice(1, -1).trim();
+    return inner === '' ? [] : inner.split(',').map((x) => x.trim());
+  }
+}
+
 export function list<T extends string = string>(o: Common<readonly T[]> & { item?: (s: string) => T }): Option<readonly T[]> {
   return {
     kind: 'list',
@@ -130,11 +146,8 @@ export function list<T extends string = string>(o: Common<readonly T[]> & { item
       if (Array.isArray(raw)) items = raw;
       else {
         const s = asString(raw).trim();
-        if (s.startsWith('[')) {
-          const parsed: unknown = JSON.parse(s);
-          if (!Array.isArray(parsed)) throw new Error('expected a JSON array');
-          items = parsed;
-        } else items = s === '' ? [] : s.split(',').map((x) => x.trim());
+        if (s.startsWith('[')) items = bracketList(s);
+        else items = s === '' ? [] : s.split(',').map((x) => x.trim());
       }
       return items.map((i) => {
         const s = asString(i);

@@ -7,6 +7,7 @@ import { limitsOptions } from './options/limits.ts';
 import { metricsOptions } from './options/metrics.ts';
 import { oauthOptions } from './options/oauth.ts';
 import { serverOptions } from './options/server.ts';
+import { sharedSecretOptions } from './options/shared-secret.ts';
 import { storageOptions } from './options/storage.ts';
 import { tokenOptions } from './options/tokens.ts';
 
@@ -20,6 +21,7 @@ export const configSchema = {
   ...tokenOptions,
   ...authOptions,
   ...externalOptions,
+  ...sharedSecretOptions,
   ...keysOptions,
   ...limitsOptions,
   ...metricsOptions,

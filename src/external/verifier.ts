@@ -1,14 +1,12 @@
-import { createHash } from 'node:crypto';
-import { isValidScope } from '../authorization/index.ts';
 import { configuredIssuers, type IssuerConfig } from '../config/options/external.ts';
 import type { CoreDeps } from '../deps.ts';
 import { GatehouseError } from '../errors/index.ts';
-import { findOrganization } from '../identity/organizations.ts';
 import type { ExternalVerifier } from '../pipeline/authenticate.ts';
-import type { Principal } from '../pipeline/principal.ts';
-import { type JwtPayload, verifyJwt } from '../tokens/jws.ts';
+import { verifyJwt } from '../tokens/jws.ts';
 import { JwksCache } from './jwks-cache.ts';
-import { type ClaimPreset, claimAt, claimValues, PRESET_CLAIMS } from './presets.ts';
+import { type ClaimMapping, externalPrincipal, organizationResolver } from './mapping.ts';
+import { type ClaimPreset, PRESET_CLAIMS } from './presets.ts';
+import { createSharedSecretVerifier } from './shared-secret.ts';
 
 const trim = (s: string) => s.replace(/\/+$/, '');
 
@@ -16,56 +14,44 @@ interface Trusted {
   readonly config: IssuerConfig;
   readonly preset: ClaimPreset;
   readonly jwks: JwksCache;
-}
-
-/** Scopes from the preset's and the configured claims, and roles mapped through `roleScopes`. */
-function scopesOf(payload: JwtPayload, t: Trusted): string[] {
-  const out = new Set<string>();
-  for (const claim of [...t.preset.scopeClaims, ...(t.config.scopeClaims ?? [])])
-    for (const s of claimValues(claimAt(payload, claim))) out.add(s);
-  for (const claim of t.preset.roleClaims) {
-    for (const role of claimValues(claimAt(payload, claim))) {
-      const mapped = t.config.roleScopes?.[role];
-      if (mapped) for (const s of mapped) out.add(s);
-      else out.add(role);
-    }
-  }
-  return [...out].filter(isValidScope);
+  readonly mapping: ClaimMapping;
 }
 
 /**
  * Trust in external identity providers: tokens routed here by their `iss` are verified against
  * that issuer's JWKS (never keys from the token), with its algorithm allowlist, audience, expiry
- * and clock skew, then mapped to a Principal of a Gatehouse organization.
+ * and clock skew, then mapped to a Principal of a Gatehouse organization — the one the issuer's
+ * mapping names, else the operator organization. The opt-in shared-secret issuer
+ * (shared-secret.ts) is routed the same way.
  */
 export function createExternalVerifier(deps: CoreDeps): ExternalVerifier & { close(): Promise<void>; jwksFetches(issuer: string): number } {
-  const { config, clock, log, storage } = deps;
+  const { config, clock, log } = deps;
   const limits = { timeoutMs: config.jwksTimeout * 1000, maxBytes: config.jwksMaxBytes, refetchMs: config.jwksRefetchInterval * 1000 };
   const trusted = new Map<string, Trusted>();
   for (const c of configuredIssuers(config)) {
+    const preset = PRESET_CLAIMS[c.preset];
     trusted.set(trim(c.issuer), {
       config: c,
-      preset: PRESET_CLAIMS[c.preset],
+      preset,
       jwks: new JwksCache({ issuer: c.issuer, jwksUri: c.jwksUri }, limits, clock, log),
+      mapping: {
+        preset,
+        organization: c.organization ?? preset.organization,
+        memorySpacesClaim: c.memorySpacesClaim,
+        scopeClaims: c.scopeClaims,
+        roleScopes: c.roleScopes,
+      },
     });
   }
-  const orgCache = new Map<string, { id: string | undefined; at: number }>();
-
-  async function organizationId(value: string): Promise<string | undefined> {
-    const now = clock.now();
-    const hit = orgCache.get(value);
-    if (hit && now - hit.at < 60_000) return hit.id;
-    const org = await findOrganization(storage.db, value);
-    if (orgCache.size > 10_000) orgCache.clear();
-    orgCache.set(value, { id: org?.id, at: now });
-    return org?.id;
-  }
+  const shared = createSharedSecretVerifier(deps);
+  const organizationOf = organizationResolver(deps);
 
   return {
-    trusts: (issuer) => trusted.has(trim(issuer)),
+    trusts: (issuer) => shared?.trusts(issuer) === true || (issuer !== undefined && trusted.has(trim(issuer))),
 
     async verify(token, issuer) {
-      const t = trusted.get(trim(issuer));
+      if (shared?.trusts(issuer)) return shared.verify(token);
+      const t = issuer === undefined ? undefined : trusted.get(trim(issuer));
       if (!t) throw new GatehouseError('invalid_issuer', 'Invalid issuer');
       const byClientId = t.preset.audienceClaim === 'client_id';
       const { payload } = await verifyJwt(token, (h) => t.jwks.resolve(h), {
@@ -77,23 +63,9 @@ export function createExternalVerifier(deps: CoreDeps): ExternalVerifier & { clo
         requiredClaims: ['sub'],
       });
       if (byClientId && payload.client_id !== t.config.audience) throw new GatehouseError('invalid_audience', 'Invalid audience');
-      const orgSpec = t.config.organization ?? t.preset.organization ?? 'claim:org_id';
-      const orgValue = orgSpec.startsWith('claim:') ? claimAt(payload, orgSpec.slice('claim:'.length)) : orgSpec;
-      const orgId = typeof orgValue === 'string' && orgValue !== '' ? await organizationId(orgValue) : undefined;
+      const orgId = await organizationOf(t.mapping.organization, payload);
       if (orgId === undefined) throw new GatehouseError('invalid_token', 'Unknown organization');
-      const spaces = t.config.memorySpacesClaim !== undefined ? claimValues(claimAt(payload, t.config.memorySpacesClaim)) : undefined;
-      const principal: Principal = {
-        kind: 'external',
-        subject: String(payload.sub),
-        organizationId: orgId,
-        role: null,
-        scopes: scopesOf(payload, t),
-        memorySpaces: spaces ?? '*',
-        credentialId: typeof payload.jti === 'string' ? payload.jti : createHash('sha256').update(token).digest('base64url').slice(0, 22),
-        expiresAt: Number(payload.exp) * 1000,
-        issuer: String(payload.iss),
-      };
-      return Object.freeze(principal);
+      return externalPrincipal(token, payload, orgId, t.mapping);
     },
 
     jwksFetches: (issuer) => trusted.get(trim(issuer))?.jwks.fetches ?? 0,

@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomToken } from '../lib/secure.ts';
 import type { Services } from '../services.ts';
 import { sendProblem } from './error-handler.ts';
+import { acceptEmptyJson } from './json-body.ts';
 import { SafeLogController } from './log-controller.ts';
 import { notFoundError, trackRoutes } from './not-found.ts';
 import { openApiDocument } from './openapi.ts';
@@ -74,6 +75,7 @@ export async function buildApp(services: Services, extra?: (app: FastifyInstance
   app.decorate('services', services);
   app.decorateRequest('principal', null);
   app.setValidatorCompiler(validatorCompiler);
+  acceptEmptyJson(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', String(request.id));

@@ -37,12 +37,23 @@ export async function limitClientIp(request: FastifyRequest, reply: FastifyReply
   apply(request, reply, d instanceof Promise ? await d : d);
 }
 
+/** Sets the client IP's rate-limit headers without counting the request. */
+async function peekClientIp(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const { limiter } = request.server.services.limits;
+  if (!limiter.enabled) return;
+  const d = limiter.peekAnonymous(requestFacts(request));
+  apply(request, reply, d instanceof Promise ? await d : d);
+}
+
 /**
- * onRequest hook: public routes count against the client IP's bucket, unless they say
- * `rateLimit: false` (probes, metrics, discovery). Protected routes are limited in `requireAuth`.
+ * onRequest hook: public routes and unknown paths count against the client IP's bucket; routes
+ * that say `rateLimit: false` (probes, metrics, discovery) are not counted but still carry the
+ * bucket's headers. Protected routes are limited in `requireAuth`.
  */
 export async function limitAnonymous(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (request.is404) return limitClientIp(request, reply);
   const config = request.routeOptions.config;
-  if (config?.protected !== false || config.rateLimit === false) return;
+  if (config?.protected !== false) return;
+  if (config.rateLimit === false) return peekClientIp(request, reply);
   await limitClientIp(request, reply);
 }

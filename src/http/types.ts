@@ -19,5 +19,7 @@ declare module 'fastify' {
     rateLimit?: false;
     /** true where the `resource` query parameter names the registered resource (RFC 8707) a token must be for. */
     resourceParam?: true;
+    /** true on compatibility aliases of native routes (src/http/routes/compat/). */
+    compatAlias?: true;
   }
 }

@@ -9,13 +9,14 @@ export const INVITATION_SHAPE = /^ghi_[A-Za-z0-9_-]{43}$/;
 
 export async function createInvitation(
   db: Db,
-  input: { organizationId: string; email: string; role: Role; tokenHash: string; invitedBy: string | null },
+  input: { organizationId: string; email: string; name?: string; role: Role; tokenHash: string; invitedBy: string | null },
   now: number,
 ): Promise<InvitationRow> {
   const row: InvitationRow = {
     id: newId('inv', now),
     organization_id: input.organizationId,
     email: normalizeEmail(input.email),
+    name: input.name ?? null,
     role: input.role,
     token_hash: input.tokenHash,
     invited_by: input.invitedBy,
@@ -88,6 +89,7 @@ export function renderInvitation(row: InvitationRow, now: number) {
     id: row.id,
     organization_id: row.organization_id,
     email: row.email,
+    name: row.name,
     role: row.role,
     state: invitationState(row, now),
     invited_by: row.invited_by,

@@ -9,6 +9,8 @@ import type { InvitationRow, Role } from './tables.ts';
 export interface InviteInput {
   readonly organizationId: string;
   readonly email: string;
+  /** The invitee's name, the new account's display name unless acceptance gives one. */
+  readonly name?: string;
   readonly role: Role;
   /** The caller: their role in the organization (only owners invite owners), user id, audit actor. */
   readonly by: { readonly role: Role | null; readonly userId: string | null; readonly actor: AuditActor };
@@ -38,6 +40,7 @@ export async function inviteByEmail(
     {
       organizationId: input.organizationId,
       email: input.email,
+      ...(input.name !== undefined ? { name: input.name } : {}),
       role: input.role,
       tokenHash: keyedHash(deps.secrets.pepper, token),
       invitedBy: input.by.userId,

@@ -61,6 +61,8 @@ export interface InvitationRow {
   organization_id: string;
   /** Normalised email of the invitee. */
   email: string;
+  /** The invitee's name as the inviter wrote it, if given. */
+  name: string | null;
   role: Role;
   token_hash: string;
   invited_by: string | null;

@@ -24,10 +24,10 @@ export interface ApiKeyVerifier {
   verify(key: string, ctx: VerifyContext): Promise<Principal>;
 }
 
-/** Trusted external issuers (the `oauth2` mode). */
+/** Trusted external issuers (the `oauth2` mode); a shared-secret issuer may take tokens without `iss`. */
 export interface ExternalVerifier {
-  trusts(issuer: string): boolean;
-  verify(token: string, issuer: string, ctx: VerifyContext): Promise<Principal>;
+  trusts(issuer: string | undefined): boolean;
+  verify(token: string, issuer: string | undefined, ctx: VerifyContext): Promise<Principal>;
 }
 
 export interface AuthenticatorOptions {
@@ -70,7 +70,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
     }
     if (shape.kind === 'jwt') {
       if (shape.issuer === accessTokens.issuer) return accessTokens.verify(cred.value, ctx);
-      if (shape.issuer !== undefined && external?.trusts(shape.issuer)) {
+      if (external?.trusts(shape.issuer)) {
         if (!acceptsExternal) throw new GatehouseError('credential_kind_not_allowed', `External tokens are not accepted in ${mode} mode`);
         return external.verify(cred.value, shape.issuer, ctx);
       }

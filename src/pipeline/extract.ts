@@ -25,6 +25,8 @@ export interface ExtractedCredential {
 /** Query parameters that carry credentials in other systems; refused here (they leak into logs). */
 const QUERY_CREDENTIALS = /(?:^|&)(access_token|api_key|apikey|api-key|x-api-key|token)=/i;
 const SCHEME = /^([A-Za-z][A-Za-z0-9-]*) +(\S+)$/;
+/** A scheme with no credential at all (`Bearer`, or an empty header). */
+const BARE_SCHEME = /^(?:[A-Za-z][A-Za-z0-9-]*)?$/;
 /** RFC 6750 b64token, plus what our key alphabet needs. */
 const CREDENTIAL = /^[A-Za-z0-9\-._~+/]+=*$/;
 
@@ -54,13 +56,17 @@ export function extractCredential(req: RequestLike): ExtractedCredential | undef
     throw new GatehouseError('multiple_credentials', 'Only one credential may be sent per request');
   }
   if (auth !== undefined) {
-    const m = SCHEME.exec(auth.trim());
+    const trimmed = auth.trim();
+    // No usable bearer credential (an empty Bearer, Basic, another scheme) is a 401 with a Bearer
+    // challenge, as RFC 6750 §3.1 asks of a request without authentication information.
+    if (BARE_SCHEME.test(trimmed)) throw new GatehouseError('credentials_missing', 'Missing bearer token');
+    const m = SCHEME.exec(trimmed);
     if (!m) throw new GatehouseError('malformed_authorization', 'Authorization header must be "<scheme> <credential>"');
     const scheme = (m[1] ?? '').toLowerCase();
     const value = m[2] ?? '';
     if (scheme === 'bearer') found.push({ value, source: 'bearer' });
     else if (scheme === 'api-key' || scheme === 'apikey') found.push({ value, source: 'api-key-scheme' });
-    else throw new GatehouseError('malformed_authorization', 'Unsupported authorization scheme; use Bearer or Api-Key');
+    else throw new GatehouseError('credentials_missing', 'Unsupported authorization scheme; use Bearer or Api-Key');
   }
   const xKey = single(req.headers['x-api-key']);
   if (xKey !== undefined) found.push({ value: xKey.trim(), source: 'x-api-key' });

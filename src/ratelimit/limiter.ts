@@ -30,6 +30,8 @@ export interface RateLimiter {
   readonly enabled: boolean;
   /** Public routes: one bucket per client IP. */
   limitAnonymous(ctx: LimitContext): Maybe<Decision | undefined>;
+  /** The client IP's bucket without counting (routes never limited still say where the caller stands). */
+  peekAnonymous(ctx: LimitContext): Maybe<Decision | undefined>;
   /** Protected routes: one bucket per credential (API key) or subject (user, external). */
   limitPrincipal(principal: Principal, ctx: LimitContext): Maybe<Decision | undefined>;
   /** Called for every decision (metrics). */
@@ -160,6 +162,18 @@ export function createRateLimiter(deps: LimiterDeps): RateLimiter {
     limitAnonymous(ctx) {
       if (!config.rateLimitEnabled) return undefined;
       return decide('anonymous', ctx.ip, layers.anonymous, undefined, ctx, clock.now());
+    },
+    peekAnonymous(ctx) {
+      if (!config.rateLimitEnabled) return undefined;
+      const now = clock.now();
+      const key = `anonymous:${ctx.ip}`;
+      const seen = (tat: number | undefined) =>
+        describeStep('anonymous', { allowed: true, tat: Math.max(tat ?? now, now) }, now, layers.anonymous);
+      if (!shared) return seen(local.peek(key, now));
+      return Promise.resolve(shared.peek(key, now)).then(seen, (err: unknown) => {
+        redis?.failed(err);
+        return seen(local.peek(key, now));
+      });
     },
     limitPrincipal(p, ctx) {
       if (!config.rateLimitEnabled || p.kind === 'development') return undefined;

@@ -32,5 +32,10 @@ export function createRedisStore(redis: LimitsRedis, prefix: string): LimitStore
       redis.ok();
       return { allowed: allowed === 1, tat: Number(tat) };
     },
+    async peek(key) {
+      const tat = await client.get(prefix + key);
+      redis.ok();
+      return tat === null ? undefined : Number(tat);
+    },
   };
 }

@@ -5,11 +5,14 @@ import { gcraStep, type Policy, type Step } from './gcra.ts';
 export interface LimitStore {
   /** Counts one request against `key` under `policy` at `now`, atomically. */
   step(key: string, policy: Policy, now: number): Step | Promise<Step>;
+  /** The bucket's state without counting a request (for routes that are never limited). */
+  peek(key: string, now: number): number | undefined | Promise<number | undefined>;
 }
 
 /** One node's buckets: synchronous, so concurrent requests are counted exactly and cost no promise. */
 export interface MemoryStore extends LimitStore {
   step(key: string, policy: Policy, now: number): Step;
+  peek(key: string, now: number): number | undefined;
 }
 
 export function createMemoryStore(maxBuckets = 100_000): MemoryStore {
@@ -20,5 +23,6 @@ export function createMemoryStore(maxBuckets = 100_000): MemoryStore {
       if (step.allowed) tats.set(key, step.tat, step.tat);
       return step;
     },
+    peek: (key, now) => tats.get(key, now),
   };
 }

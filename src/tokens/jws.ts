@@ -3,7 +3,20 @@ import { GatehouseError } from '../errors/index.ts';
 import { BODY_MAX_DEPTH, exceedsDepth } from '../lib/json-depth.ts';
 
 /** Algorithms Gatehouse ever accepts. `none` and anything else are refused before any key lookup. */
-export type JwsAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'HS256';
+export type JwsAlgorithm =
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+  | 'HS256'
+  | 'HS384'
+  | 'HS512';
 
 export interface JwsHeader {
   readonly alg: JwsAlgorithm;
@@ -25,8 +38,10 @@ export interface JwtVerifyOptions {
   readonly now: number;
   /** Expected `typ` header (case-insensitive, `application/` prefix optional). */
   readonly typ?: string;
-  /** Claims that must be present. `exp` is always required. */
+  /** Claims that must be present. `exp` is required unless `requireExp` is false. */
   readonly requiredClaims?: readonly string[];
+  /** Default true; false only for an issuer the operator explicitly allowed to omit `exp`. */
+  readonly requireExp?: boolean;
 }
 
 export type JwtPayload = Readonly<Record<string, unknown>> & {
@@ -112,7 +127,7 @@ function includes(expected: string | readonly string[], actual: string): boolean
 
 function checkClaims(payload: JwtPayload, opts: JwtVerifyOptions): void {
   const now = Math.floor(opts.now / 1000);
-  for (const claim of ['exp', ...(opts.requiredClaims ?? [])]) {
+  for (const claim of [...(opts.requireExp === false ? [] : ['exp']), ...(opts.requiredClaims ?? [])]) {
     if (payload[claim] === undefined) throw invalid(`Missing claim: ${claim}`);
   }
   for (const claim of ['exp', 'nbf', 'iat'] as const) {
@@ -135,7 +150,7 @@ function checkClaims(payload: JwtPayload, opts: JwtVerifyOptions): void {
   // A token issued in the future (beyond the skew) was minted by a clock or a party we cannot trust.
   if (payload.iat !== undefined && payload.iat > now + opts.clockSkew)
     throw new GatehouseError('token_not_yet_valid', 'Token was issued in the future');
-  if ((payload.exp as number) <= now - opts.clockSkew) throw new GatehouseError('token_expired', 'Token has expired');
+  if (payload.exp !== undefined && payload.exp <= now - opts.clockSkew) throw new GatehouseError('token_expired', 'Token has expired');
 }
 
 /**

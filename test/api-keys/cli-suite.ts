@@ -146,9 +146,11 @@ export function tokenCliSuite(backend: BackendName): void {
         'insert into organizations (id, name, slug, rate_limit_tier, personal_of, created_at, updated_at) values (?, ?, ?, null, null, ?, ?)',
         ['org_00000000000000000000000002', 'Other', 'other', now, now],
       );
-      const several = run(['token', 'add', '--description', 'x']);
-      assert.equal(several.status, 1);
-      assert.match(several.stderr, /several organizations; pick one with --org: acme, other/);
+      const several = run(['token', 'add', '--description', 'x', '--json']);
+      assert.equal(several.status, 0, several.stderr);
+      registerSecret(JSON.parse(several.stdout).key);
+      assert.match(several.stderr, /using the operator organization acme \(org_/, 'without --org: the operator organization, said so');
+      assert.equal(JSON.parse(several.stdout).organization_id, orgId);
       const unknownOrg = run(['token', 'add', '--description', 'x', '--org', 'nope']);
       assert.equal(unknownOrg.status, 1);
       assert.match(unknownOrg.stderr, /no organization "nope"; organizations: acme, other/);
@@ -160,8 +162,9 @@ export function tokenCliSuite(backend: BackendName): void {
       const piped = run(['token', 'remove', key.id], 'y\n');
       assert.equal(piped.status, 1, 'no terminal: no confirmation, no removal');
       const list = run(['token', 'list', '--json']);
-      const listed = JSON.parse(list.stdout) as { id: string; state: string }[];
+      const listed = JSON.parse(list.stdout) as { id: string; state: string; fingerprint: string }[];
       assert.equal(listed.find((k) => k.id === key.id)?.state, 'active');
+      assert.equal(listed.find((k) => k.id === key.id)?.fingerprint, String(row?.key_hash).slice(0, 8));
       assert.ok(!list.stdout.includes(key.key));
       assert.equal(run(['token', 'show', 'k']).status, 1, 'too short a reference');
     });

@@ -9,13 +9,16 @@ import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { loadConfig } from '../../src/config/index.ts';
+import { ALIASES } from '../../src/http/routes/compat/aliases.ts';
 import { createTokenService } from '../../src/tokens/service.ts';
 import { bearer, type Registered, registerOrg } from '../identity/support.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { BACKENDS } from '../support/backends.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
 
-const SCOPE_FREE = new Set(['/v1/auth/check', '/v1/auth/validate', '/v1/auth/me', '/v1/auth/logout', '/v1/auth/password']);
+const NATIVE_SCOPE_FREE = ['/v1/auth/check', '/v1/auth/validate', '/v1/auth/me', '/v1/auth/logout', '/v1/auth/password'];
+/** Compatibility aliases run their native route, so they are scope-free exactly when it is. */
+const SCOPE_FREE = new Set([...NATIVE_SCOPE_FREE, ...ALIASES.filter((a) => NATIVE_SCOPE_FREE.includes(a.native)).map((a) => a.path)]);
 
 for (const backend of BACKENDS) {
   describe(`security matrix over every protected route (${backend})`, () => {
@@ -99,12 +102,15 @@ for (const backend of BACKENDS) {
     const send = (method: string, url: string, headers: Record<string, string>) =>
       t.app.inject({ method: method as 'GET', url, headers, ...(method === 'GET' || method === 'DELETE' ? {} : { payload: {} }) });
 
-    test('no credential: 401 with a bare Bearer challenge', async () => {
+    test('no credential, an empty Bearer or Basic: 401 with a bare Bearer challenge', async () => {
       await each(async (method, url) => {
-        const res = await send(method, url, {});
-        assert.equal(res.statusCode, 401, `${method} ${url}`);
-        assert.equal(res.headers['www-authenticate'], 'Bearer realm="gatehouse"', `${method} ${url}`);
-        assert.equal(res.json().code, 'ERR-4001');
+        const variants: Record<string, string>[] = [{}, { authorization: 'Bearer' }, { authorization: 'Basic dXNlcjpwYXNz' }];
+        for (const headers of variants) {
+          const res = await send(method, url, headers);
+          assert.equal(res.statusCode, 401, `${method} ${url} ${JSON.stringify(headers)}`);
+          assert.equal(res.headers['www-authenticate'], 'Bearer realm="gatehouse"', `${method} ${url}`);
+          assert.equal(res.json().code, 'ERR-4001');
+        }
       });
     });
 

@@ -91,12 +91,20 @@ describe('rate limits on one node', () => {
     assert.equal((await login(t, '198.51.100.8')).statusCode, 401, 'another IP has its own bucket');
     const health = await t.app.inject({ method: 'GET', url: '/health', remoteAddress: '198.51.100.7' });
     assert.equal(health.statusCode, 200, 'probes are never limited');
-    assert.equal(health.headers['x-ratelimit-limit'], undefined);
+    assert.equal(health.headers['x-ratelimit-limit'], '2', 'but they say where the caller stands');
+    assert.equal(health.headers['x-ratelimit-remaining'], '0');
     for (const url of ['/.well-known/jwks.json', '/metrics', '/ready', '/openapi.json']) {
       const res = await t.app.inject({ method: 'GET', url, remoteAddress: '198.51.100.7' });
       assert.equal(res.statusCode, url === '/metrics' ? 403 : 200, url);
-      assert.equal(res.headers['x-ratelimit-limit'], undefined, `${url} is never limited`);
+      assert.equal(res.headers['x-ratelimit-remaining'], '0', `${url} is never limited, and has the headers`);
     }
+    const unknown = await t.app.inject({ method: 'HEAD', url: '/api/v1/contexts', remoteAddress: '198.51.100.20' });
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(unknown.headers['x-ratelimit-remaining'], '1', 'an unknown path counts against the client IP');
+    const probe = await t.app.inject({ method: 'GET', url: '/health', remoteAddress: '198.51.100.20' });
+    assert.equal(probe.headers['x-ratelimit-remaining'], '1', 'a probe is not counted');
+    await t.app.inject({ method: 'GET', url: '/nowhere', remoteAddress: '198.51.100.20' });
+    assert.equal((await t.app.inject({ method: 'GET', url: '/nowhere', remoteAddress: '198.51.100.20' })).statusCode, 429);
   });
 
   test('a missing or invalid credential counts against the client IP: every /v1/auth/check answer has the headers', async () => {

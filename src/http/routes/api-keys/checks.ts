@@ -8,6 +8,10 @@ const METADATA_MAX = 4096;
 
 /** Scopes must be well-formed and covered by what the caller holds: a scope only narrows. */
 export function checkScopes(principal: Principal, scopes: readonly string[]): void {
+  // A key outlives the token and no Gatehouse user answers for it: an external identity (whose
+  // issuer decides its scopes) would otherwise turn them into a lasting credential with no role.
+  if (principal.kind === 'external')
+    throw new GatehouseError('insufficient_role', 'An external identity cannot create or widen API keys; a Gatehouse user or key can');
   const bad = scopes.find((s) => !isValidScope(s));
   if (bad !== undefined) throw new GatehouseError('validation_failed', `body/scopes contains an invalid scope: ${bad.slice(0, 60)}`);
   const over = ungrantable(principal.scopes, scopes);

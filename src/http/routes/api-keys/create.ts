@@ -7,8 +7,9 @@ import { requestFacts } from '../../request-facts.ts';
 import { actorOf } from '../identity/context.ts';
 import { checkCidrs, checkMetadata, checkRateLimitTier, checkScopes, checkSpaces, KEY_LIFETIME_CEILING_DAYS, keyExpiry } from './checks.ts';
 import { createdKeySchema, descriptionSchema, metadataSchema, nameSchema, scopesSchema, spacesSchema } from './schemas.ts';
+import { readTenantFields, type TenantFields, tenantFieldSchemas } from './tenant-fields.ts';
 
-interface CreateBody {
+interface CreateBody extends TenantFields {
   name: string;
   description?: string;
   scopes: string[];
@@ -51,6 +52,7 @@ export default async function createKeyRoute(app: FastifyInstance): Promise<void
             rate_limit: { type: 'string', minLength: 1, maxLength: 64, description: 'Rate-limit tier name' },
             metadata: metadataSchema,
             allowed_cidrs: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 64 } },
+            ...tenantFieldSchemas,
           },
         },
         response: { 201: createdKeySchema },
@@ -72,7 +74,7 @@ export default async function createKeyRoute(app: FastifyInstance): Promise<void
       if (requested !== null && !(requested > now)) throw new GatehouseError('validation_failed', 'body/expires_at must be in the future');
       const org = await getOrganizationById(services.storage.db, principal.organizationId);
       const expiresAt = keyExpiry(principal, requested, now, [services.config.apiKeyMaxLifetimeDays, org.api_key_max_lifetime_days]);
-      const spaces = b.memory_spaces ?? principal.memorySpaces;
+      const spaces = (await readTenantFields(services.storage.db, principal, b)) ?? principal.memorySpaces;
       checkScopes(principal, b.scopes);
       await checkSpaces(services.storage.db, principal, spaces);
       checkCidrs(b.allowed_cidrs);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type KeyAction, mayActOnKey, missingScopes, roleAtLeast } from '../../../authorization/index.ts';
+import { type KeyAction, mayActOnKey, missingScopes, seesOnlyOwnKeys } from '../../../authorization/index.ts';
 import { parseSpaces, renderKey } from '../../../credentials/api-keys/render.ts';
 import { findKey, listKeys } from '../../../credentials/api-keys/repository.ts';
 import { GatehouseError } from '../../../errors/index.ts';
@@ -93,7 +93,8 @@ export default async function manageKeyRoutes(app: FastifyInstance): Promise<voi
           ...(q.environment ? { environment: q.environment } : {}),
           ...(q.name ? { namePrefix: q.name } : {}),
           // Below admin, a user (through any credential) sees only the keys they made.
-          ...(principal.userId !== undefined && !roleAtLeast(principal.role, 'admin') ? { createdBy: principal.userId } : {}),
+          // (External identities make no keys: the filter matches none.)
+          ...(seesOnlyOwnKeys(principal) ? { createdBy: principal.userId ?? '' } : {}),
         },
         q.limit,
         checkCursor(q.cursor),

@@ -10,6 +10,8 @@ import { principalSchema } from './schemas.ts';
 interface CheckBody {
   required_scopes?: string[];
   memory_space?: string;
+  /** What other systems call `memory_space`. */
+  memory_space_id?: string;
   method?: string;
   path?: string;
 }
@@ -18,7 +20,10 @@ const SPACE_SEGMENT = /\/(?:memory-spaces|spaces)\/([^/?#]+)/;
 
 /** The memory space a request names: body, `X-Memory-Space`, then the resource path. */
 function namedSpace(body: CheckBody, header: string | string[] | undefined): string | undefined {
-  if (body.memory_space !== undefined) return body.memory_space;
+  if (body.memory_space !== undefined && body.memory_space_id !== undefined && body.memory_space !== body.memory_space_id)
+    throw new GatehouseError('validation_failed', 'body/memory_space and body/memory_space_id name different spaces');
+  const named = body.memory_space ?? body.memory_space_id;
+  if (named !== undefined) return named;
   if (typeof header === 'string' && header !== '') return header;
   const m = body.path ? SPACE_SEGMENT.exec(body.path) : null;
   if (m?.[1] === undefined) return undefined;
@@ -62,6 +67,7 @@ export default async function checkRoute(app: FastifyInstance): Promise<void> {
           properties: {
             required_scopes: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 200 } },
             memory_space: { type: 'string', 'x-space-name': true },
+            memory_space_id: { type: 'string', 'x-space-name': true, description: 'Same as `memory_space`.' },
             method: { type: 'string', maxLength: 16 },
             path: { type: 'string', maxLength: 2048 },
           },

@@ -4,6 +4,7 @@ import { GatehouseError } from '../../../errors/index.ts';
 import { findOrganization } from '../../../identity/organizations.ts';
 import type { OrganizationRow } from '../../../identity/tables.ts';
 import type { Principal } from '../../../pipeline/principal.ts';
+import type { Db } from '../../../storage/index.ts';
 import { principalOf } from '../../auth.ts';
 
 /**
@@ -15,10 +16,19 @@ export async function organizationFor(
   need: Omit<Requirement, 'organizationId'> = {},
 ): Promise<{ org: OrganizationRow; principal: Principal }> {
   const principal = principalOf(request);
-  const org = await findOrganization(request.server.services.storage.db, request.params.org);
-  if (!org || org.id !== principal.organizationId) throw new GatehouseError('not_found', 'Organization not found');
+  const org = await ownOrganization(request.server.services.storage.db, principal, request.params.org);
   authorize(principal, need);
   return { org, principal };
+}
+
+/**
+ * The organization named by id or slug (in a path or a body field such as `organization_id`),
+ * which must be the caller's: another organization's is a 404, exactly like a missing one.
+ */
+export async function ownOrganization(db: Db, principal: Principal, ref: string): Promise<OrganizationRow> {
+  const org = await findOrganization(db, ref);
+  if (!org || org.id !== principal.organizationId) throw new GatehouseError('not_found', 'Organization not found');
+  return org;
 }
 
 /** Actor of an audit event for a principal. */

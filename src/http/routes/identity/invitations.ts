@@ -47,7 +47,7 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
   const db = services.storage.db;
   const hash = (token: string) => keyedHash(services.secrets.pepper, token);
 
-  app.post<{ Params: { org: string }; Body: { email: string; role: Role } }>(
+  app.post<{ Params: { org: string }; Body: { email: string; role: Role; name?: string } }>(
     '/v1/organizations/:org/invitations',
     {
       preHandler: requireAuth(),
@@ -55,13 +55,23 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
         tags: ['invitations'],
         summary: 'Invite someone by email; answers a one-time token (shown once), valid for 7 days',
         params: orgParams,
-        body: { type: 'object', additionalProperties: false, required: ['email', 'role'], properties: { email, role } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['email', 'role'],
+          properties: {
+            email,
+            role,
+            name: { ...displayName, description: "The invitee's name: the new account's display name unless acceptance gives one" },
+          },
+        },
         response: { 201: createdInvitationSchema },
       },
     },
     async (request, reply) => {
       const { org, principal } = await organizationFor(request, { scopes: ['invitations:write'], minimumRole: 'admin' });
       const { row, token } = await inviteByEmail(services, {
+        ...(request.body.name !== undefined ? { name: request.body.name } : {}),
         organizationId: org.id,
         email: request.body.email,
         role: request.body.role,
@@ -202,7 +212,7 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
             {
               email: invitation.email,
               username: request.body.username,
-              displayName: request.body.name ?? invitation.email.split('@')[0] ?? 'user',
+              displayName: request.body.name ?? invitation.name ?? invitation.email.split('@')[0] ?? 'user',
               passwordHash: passwordHash ?? '',
             },
             now,

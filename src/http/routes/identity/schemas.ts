@@ -81,6 +81,7 @@ export const invitationSchema = {
     id: { type: 'string' },
     organization_id: { type: 'string' },
     email: { type: 'string' },
+    name: { type: ['string', 'null'] },
     role,
     state: { type: 'string', enum: ['pending', 'accepted', 'revoked', 'expired'] },
     invited_by: { type: ['string', 'null'] },

@@ -23,6 +23,11 @@ const keySchema = {
 async function assertOperator(request: FastifyRequest): Promise<void> {
   const principal = principalOf(request);
   if (principal.kind === 'development') return;
+  if (principal.kind === 'external')
+    throw new GatehouseError(
+      'insufficient_role',
+      'Signing keys are server-wide: external identities never manage them, whatever their scopes',
+    );
   if (principal.organizationId !== (await operatorOrganizationId(request.server.services.storage.db))) {
     throw new GatehouseError(
       'insufficient_role',
