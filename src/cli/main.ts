@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { registerAudit } from './audit.ts';
+import { registerBackup } from './backup.ts';
 import { CliError } from './context.ts';
 import { registerInit } from './init.ts';
 import { registerKeys } from './keys.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerLimits(program);
   registerUsers(program);
+  registerBackup(program);
   return program;
 }
 

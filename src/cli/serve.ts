@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { buildApp } from '../http/app.ts';
+import { markServing } from '../lib/serve-marker.ts';
 import { createServices } from '../services.ts';
+import { sqliteFile } from '../storage/sqlite-backup.ts';
 import { configFor } from './context.ts';
 
 /** `gatehouse serve`: start the HTTP server on the configured storage. */
@@ -34,6 +36,8 @@ export function registerServe(program: Command): void {
         details: { auth_mode: mode },
       });
       const address = await app.listen({ host: config.host, port: config.port });
+      const dbFile = sqliteFile(config.databaseUrl);
+      const release = dbFile === undefined ? () => {} : markServing(dbFile);
       log.info({ address, storage: services.storage.description, auth_mode: mode }, `Gatehouse listening on ${address}`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
@@ -41,6 +45,7 @@ export function registerServe(program: Command): void {
           app
             .close()
             .then(() => services.close())
+            .then(release)
             .then(resolve, (err: unknown) => {
               log.error({ err }, 'shutdown failed');
               resolve();
