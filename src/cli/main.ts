@@ -9,6 +9,7 @@ import { registerKeys } from './keys.ts';
 import { registerLimits } from './limits.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerServe } from './serve.ts';
+import { registerStorage } from './storage.ts';
 import { registerToken } from './token.ts';
 import { registerUsers } from './users.ts';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerLimits(program);
   registerUsers(program);
   registerBackup(program);
+  registerStorage(program);
   return program;
 }
 
