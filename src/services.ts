@@ -1,6 +1,7 @@
 import { type AuditLog, noopAuditLog } from './audit/audit.ts';
 import { createAuditLog } from './audit/log.ts';
 import { createLocalBus, createRedisBus } from './cluster/invalidation.ts';
+import { workerBus } from './cluster/ipc-bus.ts';
 import type { Config } from './config/index.ts';
 import { type ApiKeyService, createApiKeyService } from './credentials/api-keys/service.ts';
 import type { SessionService } from './credentials/session-types.ts';
@@ -60,7 +61,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     await storage.close();
     throw err;
   }
-  const bus = config.redisUrl ? createRedisBus(config.redisUrl, log) : createLocalBus();
+  const bus = config.redisUrl ? createRedisBus(config.redisUrl, log) : workerBus(createLocalBus());
   const base = { config, storage, clock, log, secrets, bus };
   const metrics = createMetrics();
   const audit = counted(opts.audit === false ? noopAuditLog : createAuditLog(base), metrics);
