@@ -1,9 +1,8 @@
 import type { Step } from '../ratelimit/gcra.ts';
+import type { GuardStore } from '../ratelimit/guard.ts';
 import type { LimitStore } from '../ratelimit/store.ts';
-import { isGatehouseMessage, isGatehouseWorker, type PrimaryMessage, sendToPrimary } from './ipc.ts';
-
-/** How long a worker waits for the primary before the limiter treats the store as down. */
-const TIMEOUT_MS = 1000;
+import { askPrimary } from './ask-primary.ts';
+import { isGatehouseWorker } from './ipc.ts';
 
 /**
  * The rate-limit buckets of `serve --workers N` without Redis: the primary process holds them
@@ -13,32 +12,23 @@ const TIMEOUT_MS = 1000;
  */
 export function workerLimitStore(): LimitStore | undefined {
   if (!isGatehouseWorker()) return undefined;
-  const pending = new Map<number, { resolve: (s: Step) => void; timer: NodeJS.Timeout }>();
-  let next = 0;
-  process.on('message', (m: unknown) => {
-    if (!isGatehouseMessage(m) || m.gh !== 'step') return;
-    const msg = m as Extract<PrimaryMessage, { gh: 'step' }>;
-    const p = pending.get(msg.id);
-    if (!p) return;
-    pending.delete(msg.id);
-    clearTimeout(p.timer);
-    p.resolve(msg.step);
-  });
   return {
-    step(key, policy, now) {
-      const id = ++next;
-      return new Promise<Step>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          pending.delete(id);
-          reject(new Error('the primary process did not answer the rate-limit step'));
-        }, TIMEOUT_MS);
-        pending.set(id, { resolve, timer });
-        if (!sendToPrimary({ gh: 'step', id, key, policy, now })) {
-          pending.delete(id);
-          clearTimeout(timer);
-          reject(new Error('no channel to the primary process'));
-        }
-      });
+    async step(key, policy, now) {
+      const reply = await askPrimary((id) => ({ gh: 'step', id, key, policy, now }));
+      return (reply as { step: Step }).step;
+    },
+  };
+}
+
+/** The brute-force counters of `serve --workers N` without Redis, held by the primary. Undefined outside a worker. */
+export function workerGuardStore(): GuardStore | undefined {
+  if (!isGatehouseWorker()) return undefined;
+  const value = async (r: Promise<unknown>) => Number(((await r) as { value?: number }).value ?? 0);
+  return {
+    lockedUntil: (key, now) => value(askPrimary((id) => ({ gh: 'guard', id, op: 'lockedUntil', key, now }))),
+    fail: (key, now, rule) => value(askPrimary((id) => ({ gh: 'guard', id, op: 'fail', key, now, rule }))),
+    async reset(key) {
+      await askPrimary((id) => ({ gh: 'guard', id, op: 'reset', key }));
     },
   };
 }

@@ -1,15 +1,24 @@
 import cluster from 'node:cluster';
 import type { Policy, Step } from '../ratelimit/gcra.ts';
+import type { Rule } from '../ratelimit/guard.ts';
 import type { InvalidationTopic } from './invalidation.ts';
 
 /** Messages between `gatehouse serve --workers N` and its workers. All carry `gh` to tell them from others. */
 export type WorkerMessage =
   | { readonly gh: 'listening'; readonly address: string }
   | { readonly gh: 'step'; readonly id: number; readonly key: string; readonly policy: Policy; readonly now: number }
+  | GuardRequest
   | { readonly gh: 'invalidate'; readonly topic: InvalidationTopic; readonly id: string };
+
+/** One operation on the brute-force counters the primary holds. */
+export type GuardRequest =
+  | { readonly gh: 'guard'; readonly id: number; readonly op: 'lockedUntil'; readonly key: string; readonly now: number }
+  | { readonly gh: 'guard'; readonly id: number; readonly op: 'fail'; readonly key: string; readonly now: number; readonly rule: Rule }
+  | { readonly gh: 'guard'; readonly id: number; readonly op: 'reset'; readonly key: string };
 
 export type PrimaryMessage =
   | { readonly gh: 'step'; readonly id: number; readonly step: Step }
+  | { readonly gh: 'guard'; readonly id: number; readonly value: number }
   | { readonly gh: 'invalidate'; readonly topic: InvalidationTopic; readonly id: string };
 
 /** Set by the primary in each worker's environment (outside `GATEHOUSE_*`, which holds options only). */

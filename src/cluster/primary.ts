@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../lib/logger.ts';
+import { memoryGuardStore } from '../ratelimit/guard.ts';
 import { createMemoryStore } from '../ratelimit/store.ts';
 import { isGatehouseMessage, type PrimaryMessage, WORKER_ENV, type WorkerMessage } from './ipc.ts';
 
@@ -26,6 +27,10 @@ export interface Primary {
  */
 export function startPrimary(workers: number, log: Logger): Primary {
   const buckets = createMemoryStore();
+  const counters = memoryGuardStore();
+  const reply = (worker: Worker, m: PrimaryMessage) => {
+    if (worker.isConnected()) worker.send(m);
+  };
   const started = new Map<Worker, number>();
   const ready = new Set<Worker>();
   let stopping = false;
@@ -43,8 +48,16 @@ export function startPrimary(workers: number, log: Logger): Primary {
     if (!isGatehouseMessage(m)) return;
     const msg = m as WorkerMessage;
     if (msg.gh === 'step') {
-      const reply: PrimaryMessage = { gh: 'step', id: msg.id, step: buckets.step(msg.key, msg.policy, msg.now) };
-      if (worker.isConnected()) worker.send(reply);
+      reply(worker, { gh: 'step', id: msg.id, step: buckets.step(msg.key, msg.policy, msg.now) });
+    } else if (msg.gh === 'guard') {
+      // The memory store answers synchronously (its promises resolve at once), so operations stay in order.
+      const op =
+        msg.op === 'lockedUntil'
+          ? counters.lockedUntil(msg.key, msg.now)
+          : msg.op === 'fail'
+            ? counters.fail(msg.key, msg.now, msg.rule)
+            : counters.reset(msg.key).then(() => 0);
+      void op.then((value) => reply(worker, { gh: 'guard', id: msg.id, value }));
     } else if (msg.gh === 'invalidate') {
       const relay: PrimaryMessage = { gh: 'invalidate', topic: msg.topic, id: msg.id };
       for (const w of Object.values(cluster.workers ?? {})) if (w && w !== worker && w.isConnected()) w.send(relay);

@@ -8,7 +8,7 @@ import type { AttemptGuard, AttemptKeys, GuardedSurface } from './attempt-guard.
 import type { LimitsRedis } from './redis.ts';
 
 /** Failure counting parameters of one counter (account or IP). */
-interface Rule {
+export interface Rule {
   readonly threshold: number;
   readonly windowMs: number;
   readonly lockoutMs: number;
@@ -33,13 +33,14 @@ export function failOnce(c: Counter | undefined, now: number, r: Rule): Counter 
   return { failures, last: now, lockedUntil };
 }
 
-interface GuardStore {
+/** Where failure counters live: this process's memory, Redis, or the primary of `serve --workers N`. */
+export interface GuardStore {
   lockedUntil(key: string, now: number): Promise<number>;
   fail(key: string, now: number, r: Rule): Promise<number>;
   reset(key: string): Promise<void>;
 }
 
-function memoryGuardStore(): GuardStore {
+export function memoryGuardStore(): GuardStore {
   const counters = new ExpiringCache<Counter>(100_000);
   return {
     async lockedUntil(key, now) {
@@ -102,14 +103,14 @@ const hashed = (s: string) => createHash('sha256').update(s).digest('base64url')
  * right or not — and each one extends the lockout. Unknown accounts count exactly as known ones.
  * With Redis every node shares the counters; while Redis is down this node counts alone.
  */
-export function createAttemptGuard(deps: { config: Config; clock: Clock; redis?: LimitsRedis }): AttemptGuard {
+export function createAttemptGuard(deps: { config: Config; clock: Clock; redis?: LimitsRedis; sharedStore?: GuardStore }): AttemptGuard {
   const { config, clock, redis } = deps;
   const windowMs = config.bruteForceWindow * 1000;
   const lockoutMs = config.bruteForceLockout * 1000;
   const account: Rule = { threshold: config.bruteForceThreshold, windowMs, lockoutMs };
   const ip: Rule = { threshold: config.bruteForceIpThreshold, windowMs, lockoutMs };
   const local = memoryGuardStore();
-  const shared = redis ? redisGuardStore(redis, `${config.redisKeyPrefix}bf:`) : undefined;
+  const shared = redis ? redisGuardStore(redis, `${config.redisKeyPrefix}bf:`) : deps.sharedStore;
 
   async function run<T>(op: (s: GuardStore) => Promise<T>): Promise<T> {
     if (shared) {

@@ -1,4 +1,4 @@
-import { workerLimitStore } from '../cluster/ipc-limit-store.ts';
+import { workerGuardStore, workerLimitStore } from '../cluster/ipc-limit-store.ts';
 import type { CoreDeps } from '../deps.ts';
 import type { AttemptGuard } from './attempt-guard.ts';
 import { createAttemptGuard } from './guard.ts';
@@ -19,9 +19,10 @@ export function createLimits(deps: CoreDeps): Limits {
   const withRedis = redis ? { redis } : {};
   // Workers of one `serve --workers N` without Redis share the primary's buckets.
   const workers = redis ? undefined : workerLimitStore();
+  const workerGuard = redis ? undefined : workerGuardStore();
   const limiter = createRateLimiter({ ...deps, ...withRedis, ...(workers ? { sharedStore: workers } : {}) });
   return {
-    guard: createAttemptGuard({ ...deps, ...withRedis }),
+    guard: createAttemptGuard({ ...deps, ...withRedis, ...(workerGuard ? { sharedStore: workerGuard } : {}) }),
     limiter,
     ready: async () => redis?.waitReady(),
     async close() {

@@ -77,6 +77,19 @@ test(`N concurrent requests over three workers against a limit of ${LIMIT} admit
   assert.equal(statuses.filter((s) => s === 400).length, LIMIT, statuses.join(','));
 });
 
+test('failed logins are counted across workers: the account locks at the threshold whichever worker takes each attempt', async () => {
+  const statuses: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const res = await fetch(`${base}/v1/auth/login`, {
+      method: 'POST',
+      headers: { ...json, 'x-forwarded-for': '203.0.113.50' },
+      body: JSON.stringify({ email: 'nobody@example.com', password: 'a wrong password' }),
+    });
+    statuses.push(res.status);
+  }
+  assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429]);
+});
+
 test('a worker that dies is replaced; the others keep serving meanwhile', async () => {
   const [victim] = listeningPids() as [number];
   process.kill(victim, 'SIGKILL');
