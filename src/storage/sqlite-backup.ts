@@ -1,4 +1,4 @@
-import { renameSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { migrationNames } from './migrate.ts';
@@ -20,10 +20,13 @@ const ALL_PAGES = () => 0x7fffffff;
 export async function backupSqlite(source: string, dest: string): Promise<{ pages: number }> {
   const tmp = `${dest}.partial-${process.pid}`;
   rmSync(tmp, { force: true });
+  // Created empty with mode 0600 before SQLite writes into it: the copy holds password and key hashes.
+  closeSync(openSync(tmp, 'wx', 0o600));
   const db = new SQLite(source, { fileMustExist: true, readonly: true });
   try {
     db.pragma('busy_timeout = 5000');
     const { totalPages } = await db.backup(tmp, { progress: ALL_PAGES });
+    chmodSync(tmp, 0o600);
     renameSync(tmp, dest);
     return { pages: totalPages };
   } catch (err) {

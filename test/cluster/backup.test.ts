@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import SQLite from 'better-sqlite3';
@@ -79,6 +79,7 @@ test('backup while a server serves writes is consistent; restore refuses a serve
     assert.equal(res.status, 0, res.stderr);
     const out = JSON.parse(res.stdout) as { bytes: number; migrations: string[] };
     assert.ok(out.migrations.includes('0001_identity'));
+    assert.equal(statSync(during).mode & 0o777, 0o600, 'the copy is readable by its owner only');
     const before = created;
     while (created < before + 5) await new Promise((r) => setTimeout(r, 20));
     stop = true;
