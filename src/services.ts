@@ -2,6 +2,7 @@ import { type AuditLog, noopAuditLog } from './audit/audit.ts';
 import { createAuditLog } from './audit/log.ts';
 import { openInvalidationBus } from './cluster/bus.ts';
 import type { InvalidationBus } from './cluster/invalidation.ts';
+import { workerBus } from './cluster/ipc-bus.ts';
 import type { Config } from './config/index.ts';
 import { type ApiKeyService, createApiKeyService } from './credentials/api-keys/service.ts';
 import type { SessionService } from './credentials/session-types.ts';
@@ -75,6 +76,8 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     await storage.close();
     throw err;
   }
+  // Workers of `serve --workers N` without Redis also relay through the primary (milliseconds, where the feed takes a poll).
+  if (!config.redisUrl) bus = workerBus(bus);
   const base = { config, storage, clock, log, secrets, bus };
   const metrics = createMetrics();
   const audit = counted(opts.audit === false ? noopAuditLog : createAuditLog(base), metrics);

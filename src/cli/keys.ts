@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { renderSigningKey } from '../tokens/render.ts';
 import type { SigningKeyInfo } from '../tokens/types.ts';
 import { output, withServices } from './context.ts';
+import { registerRotateMaster } from './master-key.ts';
 
 const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
 
@@ -33,4 +34,5 @@ export function registerKeys(program: Command): void {
         output(cmd, renderSigningKey(key), () => `rotated: new active key ${key.kid} (${key.alg})`);
       });
     });
+  registerRotateMaster(keys);
 }

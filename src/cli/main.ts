@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { registerAudit } from './audit.ts';
+import { registerBackup } from './backup.ts';
 import { registerClients } from './clients.ts';
 import { CliError } from './context.ts';
 import { registerInit } from './init.ts';
@@ -9,6 +10,7 @@ import { registerKeys } from './keys.ts';
 import { registerLimits } from './limits.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerServe } from './serve.ts';
+import { registerStorage } from './storage.ts';
 import { registerToken } from './token.ts';
 import { registerUsers } from './users.ts';
 
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerLimits(program);
   registerUsers(program);
   registerClients(program);
+  registerBackup(program);
+  registerStorage(program);
   return program;
 }
 

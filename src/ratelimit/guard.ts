@@ -33,14 +33,14 @@ export function failOnce(c: Counter | undefined, now: number, r: GuardRule): Cou
   return { failures, last: now, lockedUntil: lockoutAfter(failures, now, r) };
 }
 
-/** Where counters live: this node's memory, Redis, or the database. */
+/** Where failure counters live: this process's memory, Redis, the database, or the primary of `serve --workers N`. */
 export interface GuardStore {
   lockedUntil(key: string, now: number): Promise<number>;
   fail(key: string, now: number, r: GuardRule): Promise<number>;
   reset(key: string): Promise<void>;
 }
 
-function memoryGuardStore(): GuardStore {
+export function memoryGuardStore(): GuardStore {
   const counters = new ExpiringCache<Counter>(100_000);
   return {
     async lockedUntil(key, now) {
@@ -104,14 +104,21 @@ const hashed = (s: string) => createHash('sha256').update(s).digest('base64url')
  * With Redis every node shares the counters; while Redis is down this node counts alone. Without
  * Redis the counters live in the database (given `storage`), so a restart keeps them.
  */
-export function createAttemptGuard(deps: { config: Config; clock: Clock; redis?: LimitsRedis; storage?: Storage }): AttemptGuard {
+export function createAttemptGuard(deps: {
+  config: Config;
+  clock: Clock;
+  redis?: LimitsRedis;
+  storage?: Storage;
+  sharedStore?: GuardStore;
+}): AttemptGuard {
   const { config, clock, redis, storage } = deps;
   const windowMs = config.bruteForceWindow * 1000;
   const lockoutMs = config.bruteForceLockout * 1000;
   const account: GuardRule = { threshold: config.bruteForceThreshold, windowMs, lockoutMs };
   const ip: GuardRule = { threshold: config.bruteForceIpThreshold, windowMs, lockoutMs };
+  // Without Redis the database holds the counters: shared by every process on it, workers included.
   const local = !redis && storage ? dbGuardStore(storage.db) : memoryGuardStore();
-  const shared = redis ? redisGuardStore(redis, `${config.redisKeyPrefix}bf:`) : undefined;
+  const shared = redis ? redisGuardStore(redis, `${config.redisKeyPrefix}bf:`) : storage ? undefined : deps.sharedStore;
 
   async function run<T>(op: (s: GuardStore) => Promise<T>): Promise<T> {
     if (shared) {

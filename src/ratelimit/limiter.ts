@@ -45,6 +45,8 @@ export interface LimiterDeps {
   readonly log: Logger;
   readonly audit: AuditLog;
   readonly redis?: LimitsRedis;
+  /** Buckets shared some other way than Redis (the workers of one `serve --workers N`). */
+  readonly sharedStore?: LimitStore;
 }
 
 const perMinute = (name: string, limit: number, burst = limit): Policy => Object.freeze({ name, limit, windowMs: MINUTE, burst });
@@ -67,7 +69,7 @@ export function createRateLimiter(deps: LimiterDeps): RateLimiter {
   };
   const tiers = new Map(Object.entries(config.rateLimitTiers).map(([name, t]) => [name, perMinute(name, t.requests_per_minute, t.burst)]));
   const local = createMemoryStore();
-  const shared: LimitStore | undefined = redis ? createRedisStore(redis, `${config.redisKeyPrefix}rl:`) : undefined;
+  const shared: LimitStore | undefined = redis ? createRedisStore(redis, `${config.redisKeyPrefix}rl:`) : deps.sharedStore;
   const failClosed = new Set<RateLimitLayer>(config.rateLimitFailClosed);
   const orgTiers = new ExpiringCache<string | null>(10_000);
   const exceeded = new ExpiringCache<true>(10_000);

@@ -1,3 +1,4 @@
+import { workerGuardStore, workerLimitStore } from '../cluster/ipc-limit-store.ts';
 import type { CoreDeps } from '../deps.ts';
 import type { AttemptGuard } from './attempt-guard.ts';
 import { createAttemptGuard } from './guard.ts';
@@ -16,9 +17,12 @@ export interface Limits {
 export function createLimits(deps: CoreDeps): Limits {
   const redis = deps.config.redisUrl ? new LimitsRedis(deps.config.redisUrl, deps.log) : undefined;
   const withRedis = redis ? { redis } : {};
-  const limiter = createRateLimiter({ ...deps, ...withRedis });
+  // Workers of one `serve --workers N` without Redis share the primary's buckets.
+  const workers = redis ? undefined : workerLimitStore();
+  const workerGuard = redis ? undefined : workerGuardStore();
+  const limiter = createRateLimiter({ ...deps, ...withRedis, ...(workers ? { sharedStore: workers } : {}) });
   return {
-    guard: createAttemptGuard({ ...deps, ...withRedis }),
+    guard: createAttemptGuard({ ...deps, ...withRedis, ...(workerGuard ? { sharedStore: workerGuard } : {}) }),
     limiter,
     ready: async () => redis?.waitReady(),
     async close() {

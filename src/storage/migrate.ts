@@ -4,6 +4,14 @@ import type { Storage } from './storage.ts';
 
 const DIR = new URL('./migrations/', import.meta.url);
 
+/** The names of the migrations this version ships (`0001_identity`, …), in order. */
+export function migrationNames(): string[] {
+  return readdirSync(DIR)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.(ts|js)$/.test(f))
+    .sort()
+    .map((f) => f.replace(/\.(ts|js)$/, ''));
+}
+
 /** Every file `migrations/NNNN_name.ts`, in name order. One set for both dialects. */
 class FolderProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {

@@ -55,6 +55,20 @@ export function openPrivateKey(kek: Buffer, kid: string, sealed: string): Buffer
   return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]);
 }
 
+/** Opens a sealed key with the first of `keks` that fits (the current one, then earlier ones). */
+export function openWithAny(keks: readonly Buffer[], kid: string, sealed: string): Buffer {
+  for (const kek of keks.slice(0, -1)) {
+    try {
+      return openPrivateKey(kek, kid, sealed);
+    } catch {
+      // not sealed with this one; try the next
+    }
+  }
+  const last = keks.at(-1);
+  if (last === undefined) throw new Error('no key-encryption key');
+  return openPrivateKey(last, kid, sealed);
+}
+
 /** The signing and verification KeyObjects of a stored key. */
 export function keyObjects(alg: string, privateBytes: Buffer): { signing: KeyObject; verifying: KeyObject } {
   if (alg === 'HS256') {

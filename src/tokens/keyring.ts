@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { Clock } from '../lib/clock.ts';
 import type { Db } from '../storage/index.ts';
-import { keyObjects, openPrivateKey } from './key-material.ts';
+import { keyObjects, openWithAny } from './key-material.ts';
 import { listUsableKeys } from './repository.ts';
 import type { SigningKeyRow } from './tables.ts';
 
@@ -33,13 +33,14 @@ export class Keyring {
 
   constructor(
     private readonly db: Db,
-    private readonly kek: Buffer,
+    /** The current key-encryption key first, then earlier ones (a master-key rotation). */
+    private readonly keks: readonly Buffer[],
     private readonly clock: Clock,
   ) {}
 
   private load(row: SigningKeyRow): LoadedKey {
     const cached = this.keys.get(row.kid);
-    const objects = cached ?? keyObjects(row.alg, openPrivateKey(this.kek, row.kid, row.private_key_enc));
+    const objects = cached ?? keyObjects(row.alg, openWithAny(this.keks, row.kid, row.private_key_enc));
     return {
       kid: row.kid,
       alg: row.alg,

@@ -75,7 +75,7 @@ function principalFrom(payload: JwtPayload, issuer: string): Principal {
  */
 export function createTokenService(deps: TokenServiceDeps): TokenService {
   const { config, storage, clock, secrets, bus, audit } = deps;
-  const keyring = new Keyring(storage.db, secrets.keyEncryptionKey, clock);
+  const keyring = new Keyring(storage.db, [secrets.keyEncryptionKey, ...(secrets.previousKeyEncryptionKeys ?? [])], clock);
   // Tokens verified once are not verified again until they expire, keyed by a SHA-256 of the token (never the token).
   const cache = new ExpiringCache<Verified>(10_000);
   const algorithms: JwsAlgorithm[] = ['RS256', 'ES256', 'EdDSA', ...(config.allowHs256 ? (['HS256'] as const) : [])];

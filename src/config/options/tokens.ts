@@ -1,4 +1,4 @@
-import { boolean, duration, oneOf, string } from '../option.ts';
+import { boolean, duration, list, oneOf, string } from '../option.ts';
 
 const BASE64URL_32 = /^[A-Za-z0-9_-]{43,}$/;
 
@@ -16,6 +16,25 @@ export const tokenOptions = {
     secret: true,
     pattern: BASE64URL_32,
     patternDoc: 'base64url of 32 bytes',
+  }),
+  pepperFile: string<string | undefined>({
+    doc: 'A file holding the pepper (a container secret or key-management mount), read at start. Exclusive with `pepper`.',
+    default: undefined,
+    minLength: 1,
+  }),
+  keyEncryptionKeyFile: string<string | undefined>({
+    doc: 'A file holding the key-encryption key (a container secret or key-management mount). Its first line is the current key; further lines are earlier keys still accepted when opening signing keys. Exclusive with `keyEncryptionKey`.',
+    default: undefined,
+    minLength: 1,
+  }),
+  previousKeyEncryptionKeys: list({
+    doc: 'Earlier key-encryption keys (base64url, comma-separated), tried when a signing key does not open with the current one — set while rotating the master key, then removed once `gatehouse keys rotate-master` has re-encrypted every signing key.',
+    default: [],
+    secret: true,
+    item: (s) => {
+      if (!BASE64URL_32.test(s)) throw new Error('each key must be base64url of 32 bytes');
+      return s;
+    },
   }),
   issuer: string<string>({
     doc: 'The `iss` of tokens this server signs.',

@@ -1,0 +1,401 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { runCli } from '../support/cli.ts';
+import { type ServerProcess, startServer } from '../support/serve-subprocess.ts';
+import { type PrivatePostgres, startPrivatePostgres } from './support/private-postgres.ts';
+import { type PrivateRedis, startPrivateRedis } from './support/private-redis.ts';
+import { type RoundRobin, startRoundRobin } from './support/round-robin.ts';
+
+/**
+ * Three Gatehouse nodes on loopback, on a private PostgreSQL and a private Redis, behind a
+ * round-robin balancer. Every "within 1 s" below is measured from the response that made the
+ * change to the moment the last node answered the new way.
+ */
+
+const LIMIT = 30;
+const PASSWORD = 'cluster owner password';
+const secrets = { pepper: randomBytes(32).toString('base64url'), kek: randomBytes(32).toString('base64url') };
+const dirs: string[] = [];
+let postgres: PrivatePostgres;
+let redis: PrivateRedis;
+let lb: RoundRobin;
+let nodes: ServerProcess[] = [];
+let urls: string[] = [];
+let owner: string;
+
+const json = { 'content-type': 'application/json' };
+let ipSeq = 1;
+/** A client address of its own for each anonymous call, so the per-IP limit only bites where a test means it to. */
+const fresh = () => ({ 'x-forwarded-for': `198.51.${Math.floor(ipSeq / 250)}.${(ipSeq++ % 250) + 1}` });
+const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+
+function env(dataDir: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_DATABASE_URL: postgres.url,
+    GATEHOUSE_REDIS_URL: redis.url,
+    GATEHOUSE_PEPPER: secrets.pepper,
+    GATEHOUSE_KEY_ENCRYPTION_KEY: secrets.kek,
+    GATEHOUSE_PUBLIC_URL: lb.url,
+    GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1',
+    GATEHOUSE_RATE_LIMIT_ANONYMOUS: String(LIMIT),
+    GATEHOUSE_RATE_LIMIT_API_KEY: '1000000',
+    GATEHOUSE_RATE_LIMIT_USER: '1000000',
+    GATEHOUSE_LOG_LEVEL: 'info',
+  };
+}
+
+async function login(email: string, password: string, base = lb.url): Promise<{ access_token: string; refresh_token: string }> {
+  const res = await fetch(`${base}/v1/auth/login`, {
+    method: 'POST',
+    headers: { ...json, ...fresh() },
+    body: JSON.stringify({ email, password }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as { access_token: string; refresh_token: string };
+}
+
+async function status(url: string, init: RequestInit = {}): Promise<number> {
+  return (await fetch(url, init)).status;
+}
+
+/** Ms until every node answers `want` for `path` with `headers`; fails past `limitMs`. */
+async function everyNode(path: string, headers: Record<string, string>, want: number, limitMs = 1000): Promise<number> {
+  const start = Date.now();
+  const times = await Promise.all(
+    urls.map(async (u) => {
+      for (;;) {
+        if ((await status(`${u}${path}`, { headers })) === want) return Date.now() - start;
+        if (Date.now() - start > limitMs + 2000) return Number.POSITIVE_INFINITY;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }),
+  );
+  const worst = Math.max(...times);
+  assert.ok(worst <= limitMs, `every node answered ${want} only after ${worst} ms (per node: ${times.join(', ')})`);
+  return worst;
+}
+
+/** Each node answers `want` now (caches warmed). */
+async function eachNodeNow(path: string, headers: Record<string, string>, want: number): Promise<void> {
+  for (const u of urls) for (let i = 0; i < 2; i++) assert.equal(await status(`${u}${path}`, { headers }), want, u);
+}
+
+const measured: Record<string, number> = {};
+
+before(async () => {
+  [postgres, redis, lb] = await Promise.all([startPrivatePostgres(), startPrivateRedis(), startRoundRobin()]);
+  const cliDir = mkdtempSync(join(tmpdir(), 'gh-cluster-cli-'));
+  dirs.push(cliDir);
+  const init = runCli(env(cliDir), ['init', '--org', 'Acme', '--email', 'ada@example.com', '--password-stdin'], `${PASSWORD}\n`);
+  assert.equal(init.status, 0, init.stderr);
+  nodes = [0, 1, 2].map(() => {
+    const d = mkdtempSync(join(tmpdir(), 'gh-node-'));
+    dirs.push(d);
+    return startServer(env(d));
+  });
+  urls = await Promise.all(nodes.map((n) => n.ready));
+  lb.targets = [...urls];
+  owner = (await login('ada@example.com', PASSWORD)).access_token;
+});
+
+after(async () => {
+  await Promise.all(nodes.map((n) => n.stop('SIGKILL')));
+  await lb?.close();
+  await redis?.dispose();
+  postgres?.dispose();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  process.stdout.write(`# measured (ms until every node): ${JSON.stringify(measured)}\n`);
+});
+
+async function createKey(body: Record<string, unknown> = {}): Promise<{ id: string; key: string }> {
+  const res = await fetch(`${lb.url}/v1/api-keys`, {
+    method: 'POST',
+    headers: { ...json, ...bearer(owner) },
+    body: JSON.stringify({ name: `k-${randomBytes(3).toString('hex')}`, scopes: ['read'], ...body }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  return (await res.json()) as { id: string; key: string };
+}
+
+test('a revoked API key is refused on every node within 1 s', async () => {
+  const { id, key } = await createKey();
+  await eachNodeNow('/v1/auth/me', { 'x-api-key': key }, 200);
+  const res = await fetch(`${lb.url}/v1/api-keys/${id}`, { method: 'DELETE', headers: bearer(owner) });
+  assert.ok(res.status < 300);
+  measured.api_key_revoked = await everyNode('/v1/auth/me', { 'x-api-key': key }, 401);
+});
+
+test('a key rotated with no grace is refused on every node within 1 s', async () => {
+  const { id, key } = await createKey();
+  await eachNodeNow('/v1/auth/me', { 'x-api-key': key }, 200);
+  const res = await fetch(`${lb.url}/v1/api-keys/${id}/rotate`, {
+    method: 'POST',
+    headers: { ...json, ...bearer(owner) },
+    body: JSON.stringify({ grace_period_seconds: 0 }),
+  });
+  assert.ok(res.status < 300, await res.text());
+  measured.api_key_rotated_past_grace = await everyNode('/v1/auth/me', { 'x-api-key': key }, 401);
+});
+
+test('a revoked refresh family (a reused refresh token) ends its access tokens on every node within 1 s', async () => {
+  const first = await login('ada@example.com', PASSWORD);
+  const refreshed = await fetch(`${lb.url}/v1/auth/refresh`, {
+    method: 'POST',
+    headers: { ...json, ...fresh() },
+    body: JSON.stringify({ refresh_token: first.refresh_token }),
+  });
+  const second = (await refreshed.json()) as { access_token: string };
+  await eachNodeNow('/v1/auth/me', bearer(second.access_token), 200);
+  const reuse = await fetch(`${lb.url}/v1/auth/refresh`, {
+    method: 'POST',
+    headers: { ...json, ...fresh() },
+    body: JSON.stringify({ refresh_token: first.refresh_token }),
+  });
+  assert.equal(reuse.status, 401);
+  measured.refresh_family_revoked = await everyNode('/v1/auth/me', bearer(second.access_token), 401);
+});
+
+async function member(role = 'member'): Promise<{ email: string; token: string; userId: string }> {
+  const email = `m-${randomBytes(3).toString('hex')}@example.com`;
+  const password = 'member password long';
+  const reg = await fetch(`${lb.url}/v1/auth/register`, {
+    method: 'POST',
+    headers: { ...json, ...fresh() },
+    body: JSON.stringify({ email, password }),
+  });
+  assert.equal(reg.status, 201);
+  const userId = ((await reg.json()) as { user: { id: string } }).user.id;
+  const add = await fetch(`${lb.url}/v1/organizations/acme/members`, {
+    method: 'POST',
+    headers: { ...json, ...bearer(owner) },
+    body: JSON.stringify({ email, role }),
+  });
+  assert.equal(add.status, 201, await add.clone().text());
+  const res = await fetch(`${lb.url}/v1/auth/login`, {
+    method: 'POST',
+    headers: { ...json, ...fresh() },
+    body: JSON.stringify({ email, password, organization: 'acme' }),
+  });
+  assert.equal(res.status, 200);
+  return { email, token: ((await res.json()) as { access_token: string }).access_token, userId };
+}
+
+test('a disabled user is refused on every node within 1 s', async () => {
+  const m = await member();
+  await eachNodeNow('/v1/auth/me', bearer(m.token), 200);
+  const cliDir = dirs[0] as string;
+  const res = runCli(env(cliDir), ['user', 'disable', m.email]);
+  assert.equal(res.status, 0, res.stderr);
+  measured.user_disabled = await everyNode('/v1/auth/me', bearer(m.token), 401);
+});
+
+test('a removed membership is refused on every node within 1 s', async () => {
+  const m = await member();
+  await eachNodeNow('/v1/auth/me', bearer(m.token), 200);
+  const res = await fetch(`${lb.url}/v1/organizations/acme/members/${m.userId}`, { method: 'DELETE', headers: bearer(owner) });
+  assert.equal(res.status, 204);
+  measured.membership_removed = await everyNode('/v1/auth/me', bearer(m.token), 401);
+});
+
+test('a signing-key rotation on one node is published and used by every node within 1 s', async () => {
+  const session = await login('ada@example.com', PASSWORD);
+  for (const u of urls) assert.equal(await status(`${u}/.well-known/jwks.json`), 200);
+  const rotated = await fetch(`${urls[0]}/v1/signing-keys/rotate`, { method: 'POST', headers: bearer(owner) });
+  assert.equal(rotated.status, 201, await rotated.clone().text());
+  const { kid } = (await rotated.json()) as { kid: string };
+  const start = Date.now();
+  let refresh = session.refresh_token;
+  const worst = await Promise.all(
+    urls.map(async (u) => {
+      for (;;) {
+        const jwks = (await (await fetch(`${u}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+        if (jwks.keys.some((k) => k.kid === kid)) return Date.now() - start;
+        await new Promise((r) => setTimeout(r, 10));
+        if (Date.now() - start > 3000) return Number.POSITIVE_INFINITY;
+      }
+    }),
+  );
+  measured.signing_key_published = Math.max(...worst);
+  assert.ok(measured.signing_key_published <= 1000, `published after ${worst.join(', ')} ms`);
+  // Tokens each node issues now carry the new kid (refresh through each node in turn).
+  for (const u of urls) {
+    const res = await fetch(`${u}/v1/auth/refresh`, {
+      method: 'POST',
+      headers: { ...json, ...fresh() },
+      body: JSON.stringify({ refresh_token: refresh }),
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { access_token: string; refresh_token: string };
+    refresh = body.refresh_token;
+    const header = JSON.parse(Buffer.from(body.access_token.split('.')[0] as string, 'base64url').toString()) as { kid: string };
+    assert.equal(header.kid, kid, `${u} signs with the new key`);
+  }
+  assert.ok(Date.now() - start <= 1000 + 2000, 'and within the measured second plus three refreshes');
+});
+
+/** N concurrent anonymous requests from one fresh client address, over the balancer: how many the limit admitted. */
+async function burst(n: number): Promise<{ admitted: number; limited: number; other: number[] }> {
+  const ip = fresh();
+  const statuses = await Promise.all(
+    Array.from({ length: n }, () => status(`${lb.url}/v1/auth/register`, { method: 'POST', headers: { ...json, ...ip }, body: '{}' })),
+  );
+  return {
+    admitted: statuses.filter((s) => s === 400).length,
+    limited: statuses.filter((s) => s === 429).length,
+    other: statuses.filter((s) => s !== 400 && s !== 429),
+  };
+}
+
+test(`90 concurrent requests over three nodes against a limit of ${LIMIT} admit exactly ${LIMIT}`, async () => {
+  assert.deepEqual(await burst(90), { admitted: LIMIT, limited: 90 - LIMIT, other: [] });
+});
+
+/** Requests through the balancer in a loop until `stop()`; every status seen. */
+function load(path: string, headers: Record<string, string>, init: RequestInit = {}) {
+  const statuses: number[] = [];
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      const s = await fetch(`${lb.url}${path}`, {
+        ...init,
+        headers: { ...headers, ...((init.headers as Record<string, string>) ?? {}) },
+      }).then(
+        (r) => r.status,
+        () => -1,
+      );
+      statuses.push(s);
+    }
+  })();
+  return {
+    statuses,
+    async stop() {
+      running = false;
+      await done;
+      return statuses;
+    },
+  };
+}
+
+test('Redis killed under load: every node falls back (never a 500), then returns to shared limits by itself', async () => {
+  const { key } = await createKey();
+  const traffic = load('/v1/auth/me', { 'x-api-key': key });
+  await new Promise((r) => setTimeout(r, 300));
+  await redis.kill();
+  await new Promise((r) => setTimeout(r, 1500));
+  const down = await burst(60);
+  assert.deepEqual(down.other, []);
+  assert.ok(down.admitted >= LIMIT, 'each node counts alone while Redis is down');
+  await redis.start();
+  const deadline = Date.now() + 20_000;
+  let back = await burst(60);
+  while (back.admitted !== LIMIT && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    back = await burst(60);
+  }
+  const statuses = await traffic.stop();
+  assert.equal(back.admitted, LIMIT, 'shared limits again without a restart');
+  assert.ok(statuses.length > 10);
+  assert.deepEqual(
+    statuses.filter((s) => s !== 200),
+    [],
+    'API-key checks answered 200 throughout',
+  );
+  // Invalidation through Redis works again too.
+  const again = await createKey();
+  await eachNodeNow('/v1/auth/me', { 'x-api-key': again.key }, 200);
+  await fetch(`${lb.url}/v1/api-keys/${again.id}`, { method: 'DELETE', headers: bearer(owner) });
+  measured.api_key_revoked_after_redis_returned = await everyNode('/v1/auth/me', { 'x-api-key': again.key }, 401);
+});
+
+test('PostgreSQL restarted under load: clean failures, nothing committed lost, recovery without a node restart', async () => {
+  const committed: string[] = [];
+  const failures: { status: number; code?: string }[] = [];
+  let running = true;
+  const writer = (async () => {
+    while (running) {
+      const res = await fetch(`${lb.url}/v1/api-keys`, {
+        method: 'POST',
+        headers: { ...json, ...bearer(owner) },
+        body: JSON.stringify({ name: `w-${committed.length}`, scopes: ['read'] }),
+      }).catch(() => undefined);
+      if (!res) failures.push({ status: -1 });
+      else if (res.status === 201) committed.push(((await res.json()) as { id: string }).id);
+      else {
+        const text = await res.text();
+        let code: string | undefined;
+        try {
+          code = (JSON.parse(text) as { code?: string }).code;
+        } catch {
+          code = undefined;
+        }
+        failures.push({ status: res.status, ...(code ? { code } : {}) });
+      }
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 500));
+  await postgres.restart();
+  const recoverBy = Date.now() + 20_000;
+  const before = committed.length;
+  while (committed.length < before + 5 && Date.now() < recoverBy) await new Promise((r) => setTimeout(r, 100));
+  running = false;
+  await writer;
+  assert.ok(committed.length >= before + 5, 'writes succeed again after the restart, on the same nodes');
+  for (const f of failures) {
+    assert.ok(f.status === 503 || f.status === 502, `a clean failure, got ${JSON.stringify(f)}`);
+    if (f.status === 503) assert.ok(f.code, 'with a stable error code');
+  }
+  const c = new pg.Client({ connectionString: postgres.url });
+  await c.connect();
+  try {
+    const rows = await c.query<{ id: string }>('select id from api_keys where id = any($1)', [committed]);
+    assert.equal(rows.rowCount, committed.length, 'every key answered 201 is stored');
+  } finally {
+    await c.end();
+  }
+  measured.postgres_restart_failures = failures.length;
+});
+
+test('a node killed with SIGKILL under load: the others keep serving, and no half-written record remains', async () => {
+  const { key } = await createKey();
+  const reads = load('/v1/auth/me', { 'x-api-key': key });
+  const writes = load('/v1/api-keys', bearer(owner), {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ name: 'during-kill', scopes: ['read'] }),
+  });
+  await new Promise((r) => setTimeout(r, 400));
+  await (nodes[2] as ServerProcess).stop('SIGKILL');
+  const killedAt = reads.statuses.length;
+  await new Promise((r) => setTimeout(r, 1500));
+  const r = await reads.stop();
+  const w = await writes.stop();
+  const afterKill = r.slice(killedAt + 3);
+  assert.ok(afterKill.length > 5);
+  assert.deepEqual(
+    afterKill.filter((s) => s !== 200),
+    [],
+    'reads after the kill are all served by the other nodes',
+  );
+  assert.ok(w.filter((s) => s === 201).length > 0);
+  const c = new pg.Client({ connectionString: postgres.url });
+  await c.connect();
+  try {
+    const broken = await c.query(
+      "select count(*)::int as n from api_keys where key_hash is null or id is null or organization_id is null or scopes = '' or created_at is null",
+    );
+    assert.equal(broken.rows[0].n, 0);
+    const orphans = await c.query(
+      'select count(*)::int as n from api_keys k left join organizations o on o.id = k.organization_id where o.id is null',
+    );
+    assert.equal(orphans.rows[0].n, 0);
+  } finally {
+    await c.end();
+  }
+});
