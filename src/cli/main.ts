@@ -7,6 +7,7 @@ import { registerInit } from './init.ts';
 import { registerKeys } from './keys.ts';
 import { registerLimits } from './limits.ts';
 import { registerMigrate } from './migrate.ts';
+import { registerPolicy } from './policy.ts';
 import { registerServe } from './serve.ts';
 import { registerToken } from './token.ts';
 import { registerUsers } from './users.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerLimits(program);
   registerUsers(program);
+  registerPolicy(program);
   return program;
 }
 
