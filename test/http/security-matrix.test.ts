@@ -15,7 +15,15 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 import { BACKENDS } from '../support/backends.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
 
-const SCOPE_FREE = new Set(['/v1/auth/check', '/v1/auth/validate', '/v1/auth/me', '/v1/auth/logout', '/v1/auth/password']);
+const SCOPE_FREE = new Set([
+  '/v1/forward-auth',
+  '/v1/forward-auth/*',
+  '/v1/auth/check',
+  '/v1/auth/validate',
+  '/v1/auth/me',
+  '/v1/auth/logout',
+  '/v1/auth/password',
+]);
 
 for (const backend of BACKENDS) {
   describe(`security matrix over every protected route (${backend})`, () => {

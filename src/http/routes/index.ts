@@ -3,6 +3,7 @@ import metricsPlugin from '../plugins/metrics.ts';
 import apiKeyRoutes from './api-keys/index.ts';
 import auditRoutes from './audit/index.ts';
 import decisionRoutes from './decision/index.ts';
+import forwardAuthRoutes from './forward-auth/index.ts';
 import healthRoutes from './health.ts';
 import identityRoutes from './identity/index.ts';
 import tokenRoutes from './tokens/index.ts';
@@ -15,5 +16,6 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(tokenRoutes);
   await app.register(apiKeyRoutes);
   await app.register(decisionRoutes);
+  await app.register(forwardAuthRoutes);
   await app.register(auditRoutes);
 }
