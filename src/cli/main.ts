@@ -8,6 +8,7 @@ import { registerKeys } from './keys.ts';
 import { registerLimits } from './limits.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerPolicy } from './policy.ts';
+import { registerProxy } from './proxy.ts';
 import { registerServe } from './serve.ts';
 import { registerToken } from './token.ts';
 import { registerUsers } from './users.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerLimits(program);
   registerUsers(program);
   registerPolicy(program);
+  registerProxy(program);
   return program;
 }
 

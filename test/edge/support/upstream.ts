@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -20,7 +21,8 @@ export interface Upstream {
 /**
  * A small upstream API for edge tests: answers every request with what it saw (method, URL,
  * headers, body) as JSON. `/stream` sends three chunks 50 ms apart; `/events` is a server-sent
- * event stream; `/slow` answers after 2 s; `/echo` streams the request body back as it arrives.
+ * event stream; `/slow` answers after 2 s; `/echo` streams the request body back as it arrives;
+ * an upgrade request completes the WebSocket handshake and echoes bytes.
  */
 export async function startUpstream(): Promise<Upstream> {
   const seen: SeenRequest[] = [];
@@ -60,6 +62,17 @@ export async function startUpstream(): Promise<Upstream> {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body }));
     });
+  });
+  // WebSocket handshake (RFC 6455 §4.2.2), then an echo of whatever bytes arrive; the headers it saw go first.
+  server.on('upgrade', (req, socket) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '' });
+    const accept = createHash('sha1')
+      .update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
+    socket.pipe(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
