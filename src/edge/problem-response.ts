@@ -1,10 +1,10 @@
-import { bearerChallenge, GatehouseError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors/index.ts';
+import { bearerChallenge, GatehouseError, PROBLEM_CONTENT_TYPE, type ProblemBody, toProblem } from '../errors/index.ts';
 
-/** A problem as status, headers and body, for servers outside Fastify (the proxy). */
-export interface RenderedProblem {
+/** A problem as status, headers and body, for answers given outside Fastify (the proxy, the middleware). */
+export interface ProblemResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
-  readonly body: string;
+  readonly body: ProblemBody;
 }
 
 /**
@@ -13,17 +13,16 @@ export interface RenderedProblem {
  * with `resource_metadata`). Unknown errors are a 500 that says nothing about their cause.
  *
  * @example
- * const p = renderProblem(err, 'gatehouse', requestId);
- * res.writeHead(p.status, p.headers).end(p.body);
+ * const p = problemResponse(err, 'gatehouse', requestId);
+ * res.writeHead(p.status, p.headers).end(JSON.stringify(p.body));
  */
-export function renderProblem(err: unknown, realm: string, requestId: string): RenderedProblem {
+export function problemResponse(err: unknown, realm: string, requestId?: string): ProblemResponse {
   const problem = err instanceof GatehouseError ? err : new GatehouseError('internal_error');
-  const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store', 'x-request-id': requestId };
+  const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' };
+  if (requestId !== undefined) headers['x-request-id'] = requestId;
   const challenge = bearerChallenge(problem, realm);
   if (challenge !== undefined) headers['www-authenticate'] = challenge;
   if (problem.extras.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(problem.extras.retryAfter)));
   Object.assign(headers, problem.extras.headers);
-  const body = JSON.stringify(toProblem(problem, requestId));
-  headers['content-length'] = String(Buffer.byteLength(body));
-  return { status: problem.status, headers, body };
+  return { status: problem.status, headers, body: toProblem(problem, requestId) };
 }

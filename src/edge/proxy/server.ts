@@ -5,7 +5,7 @@ import { GatehouseError } from '../../errors/index.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { randomToken } from '../../lib/secure.ts';
 import { decideEdge, type EdgeDecision, type EdgeDeps } from '../decide.ts';
-import { renderProblem } from '../problem-response.ts';
+import { problemResponse } from '../problem-response.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 
 export interface ProxyOptions extends EdgeDeps {
@@ -83,8 +83,8 @@ export function createProxyServer(opts: ProxyOptions): Server {
       res.destroy();
       return;
     }
-    const p = renderProblem(err, opts.realm, id);
-    res.writeHead(p.status, p.headers).end(p.body);
+    const p = problemResponse(err, opts.realm, id);
+    res.writeHead(p.status, p.headers).end(JSON.stringify(p.body));
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -136,8 +136,9 @@ export function createProxyServer(opts: ProxyOptions): Server {
     try {
       decision = await decide(req, id);
     } catch (err) {
-      const p = renderProblem(err, opts.realm, id);
-      rawAnswer(socket, p.status, { ...p.headers, connection: 'close' }, p.body);
+      const p = problemResponse(err, opts.realm, id);
+      const body = JSON.stringify(p.body);
+      rawAnswer(socket, p.status, { ...p.headers, 'content-length': Buffer.byteLength(body), connection: 'close' }, body);
       socket.end();
       return;
     }
@@ -166,8 +167,9 @@ export function createProxyServer(opts: ProxyOptions): Server {
     });
     up.on('error', (err) => {
       clearTimeout(timer);
-      const p = renderProblem(err instanceof GatehouseError ? err : new GatehouseError('upstream_unavailable'), opts.realm, id);
-      rawAnswer(socket, p.status, { ...p.headers, connection: 'close' }, p.body);
+      const p = problemResponse(err instanceof GatehouseError ? err : new GatehouseError('upstream_unavailable'), opts.realm, id);
+      const body = JSON.stringify(p.body);
+      rawAnswer(socket, p.status, { ...p.headers, 'content-length': Buffer.byteLength(body), connection: 'close' }, body);
       socket.end();
     });
     up.end();
