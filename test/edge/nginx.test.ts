@@ -3,7 +3,7 @@
  * listening Gatehouse `/v1/forward-auth`: allow, 401, 403, 429 and identity headers end to end.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,72 +14,20 @@ import { type Nginx, nginxBinary, startNginx } from './support/nginx.ts';
 import { EDGE_POLICY } from './support/policy.ts';
 import { freePort, startUpstream, type Upstream } from './support/upstream.ts';
 
-/** The server block docs/integrations.md shows, on test ports. */
+/**
+ * The nginx server block of docs/integrations.md, on test ports: the test runs what the docs
+ * show (Gatehouse on 8080 and the upstream on 8000 there; `listen 80` becomes a loopback port).
+ */
 export function nginxServer(port: number, gatehouse: string, upstream: string): string {
-  return `
-  server {
-    listen 127.0.0.1:${port};
-
-    location = /_gatehouse {
-      internal;
-      proxy_pass ${gatehouse}/v1/forward-auth;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-URI $request_uri;
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Original-Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }
-
-    location / {
-      auth_request /_gatehouse;
-      auth_request_set $gh_status $upstream_status;
-      auth_request_set $gh_subject $upstream_http_x_gatehouse_subject;
-      auth_request_set $gh_kind $upstream_http_x_gatehouse_kind;
-      auth_request_set $gh_org $upstream_http_x_gatehouse_organization;
-      auth_request_set $gh_space $upstream_http_x_gatehouse_memory_space;
-      auth_request_set $gh_scopes $upstream_http_x_gatehouse_scopes;
-      auth_request_set $gh_challenge $upstream_http_www_authenticate;
-      auth_request_set $gh_retry $upstream_http_retry_after;
-      auth_request_set $gh_limit $upstream_http_x_ratelimit_limit;
-      auth_request_set $gh_remaining $upstream_http_x_ratelimit_remaining;
-      auth_request_set $gh_reset $upstream_http_x_ratelimit_reset;
-
-      # Identity for the upstream: always overwritten, so a caller cannot send its own.
-      proxy_set_header X-Gatehouse-Subject $gh_subject;
-      proxy_set_header X-Gatehouse-Kind $gh_kind;
-      proxy_set_header X-Gatehouse-Organization $gh_org;
-      proxy_set_header X-Gatehouse-Memory-Space $gh_space;
-      proxy_set_header X-Gatehouse-Scopes $gh_scopes;
-      proxy_set_header Authorization "";
-      proxy_set_header X-Api-Key "";
-
-      add_header X-RateLimit-Limit $gh_limit always;
-      add_header X-RateLimit-Remaining $gh_remaining always;
-      add_header X-RateLimit-Reset $gh_reset always;
-
-      # auth_request passes 401 and 403 on; any other status (429) arrives as 500.
-      error_page 403 = @gatehouse_403;
-      error_page 500 = @gatehouse_error;
-      proxy_pass ${upstream};
-    }
-
-    location @gatehouse_403 {
-      add_header WWW-Authenticate $gh_challenge always;
-      default_type application/problem+json;
-      return 403 '{"status":403,"error":"forbidden"}';
-    }
-
-    location @gatehouse_error {
-      if ($gh_status = 429) {
-        add_header Retry-After $gh_retry always;
-        add_header X-RateLimit-Limit $gh_limit always;
-        add_header X-RateLimit-Remaining $gh_remaining always;
-        return 429 '{"status":429,"error":"rate_limited"}';
-      }
-      return 500;
-    }
-  }`;
+  const doc = readFileSync('docs/integrations.md', 'utf8');
+  const block = /```nginx\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(block, 'docs/integrations.md has an nginx block');
+  const server = block
+    .replace('listen 80;', `listen 127.0.0.1:${port};`)
+    .replace('http://127.0.0.1:8080', gatehouse)
+    .replace('http://127.0.0.1:8000', upstream);
+  assert.ok(server.includes(gatehouse) && server.includes(upstream) && server.includes(`127.0.0.1:${port}`));
+  return server;
 }
 
 const binary = nginxBinary();
