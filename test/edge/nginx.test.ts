@@ -3,32 +3,16 @@
  * listening Gatehouse `/v1/forward-auth`: allow, 401, 403, 429 and identity headers end to end.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bearer, createKey, type Registered, registerOrg } from '../identity/support.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { type Nginx, nginxBinary, startNginx } from './support/nginx.ts';
+import { type Nginx, nginxBinary, nginxServer, startNginx } from './support/nginx.ts';
 import { EDGE_POLICY } from './support/policy.ts';
 import { freePort, startUpstream, type Upstream } from './support/upstream.ts';
-
-/**
- * The nginx server block of docs/integrations.md, on test ports: the test runs what the docs
- * show (Gatehouse on 8080 and the upstream on 8000 there; `listen 80` becomes a loopback port).
- */
-export function nginxServer(port: number, gatehouse: string, upstream: string): string {
-  const doc = readFileSync('docs/integrations.md', 'utf8');
-  const block = /```nginx\n([\s\S]*?)```/.exec(doc)?.[1];
-  assert.ok(block, 'docs/integrations.md has an nginx block');
-  const server = block
-    .replace('listen 80;', `listen 127.0.0.1:${port};`)
-    .replace('http://127.0.0.1:8080', gatehouse)
-    .replace('http://127.0.0.1:8000', upstream);
-  assert.ok(server.includes(gatehouse) && server.includes(upstream) && server.includes(`127.0.0.1:${port}`));
-  return server;
-}
 
 const binary = nginxBinary();
 

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -79,4 +80,20 @@ http {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The nginx server block of docs/integrations.md, on test ports: the test runs what the docs
+ * show (Gatehouse on 8080 and the upstream on 8000 there; `listen 80` becomes a loopback port).
+ */
+export function nginxServer(port: number, gatehouse: string, upstream: string): string {
+  const doc = readFileSync('docs/integrations.md', 'utf8');
+  const block = /```nginx\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(block, 'docs/integrations.md has an nginx block');
+  const server = block
+    .replace('listen 80;', `listen 127.0.0.1:${port};`)
+    .replace('http://127.0.0.1:8080', gatehouse)
+    .replace('http://127.0.0.1:8000', upstream);
+  assert.ok(server.includes(gatehouse) && server.includes(upstream) && server.includes(`127.0.0.1:${port}`));
+  return server;
 }
