@@ -21,7 +21,7 @@ interface Started {
   close(): Promise<void>;
 }
 
-type Options = { url: string; issuer: string; now: () => number; fetch: typeof fetch; cacheTtlMs: number };
+type Options = { url: string; issuer: string; now: () => number; fetch: typeof fetch; cacheTtlMs: number; checkRevocation?: boolean };
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -197,4 +197,44 @@ describe('framework middleware against a real Gatehouse', () => {
       });
     });
   }
+});
+
+describe('checkRevocation: a logged-out session stops at the middleware within the cache time', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp('sqlite');
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  after(() => t.close());
+
+  test('session tokens are confirmed with the decision API (cached); after logout they are refused', async () => {
+    const a = await registerOrg(t, 'mw-revocation');
+    const gatehouseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const calls: string[] = [];
+    const api = await FRAMEWORKS.fastify?.({
+      url: gatehouseUrl,
+      issuer: t.config.issuer,
+      now: () => t.clock.now(),
+      cacheTtlMs: 5_000,
+      fetch: (input, init) => {
+        calls.push(String(input));
+        return fetch(input, init);
+      },
+      checkRevocation: true,
+    });
+    assert.ok(api);
+    try {
+      assert.equal((await fetch(`${api.url}/whoami`, { headers: bearer(a.access) })).status, 200);
+      assert.equal(calls.length, 1, 'the session token was confirmed once');
+      const out = await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: bearer(a.access), payload: {} });
+      assert.ok(out.statusCode < 300, out.body);
+      assert.equal((await fetch(`${api.url}/whoami`, { headers: bearer(a.access) })).status, 200, 'cached');
+      t.clock.advance(6_000);
+      const res = await fetch(`${api.url}/whoami`, { headers: bearer(a.access) });
+      assert.equal(res.status, 401);
+      assert.match(res.headers.get('www-authenticate') ?? '', /error_description="Token has been revoked"/);
+    } finally {
+      await api.close();
+    }
+  });
 });
