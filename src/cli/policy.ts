@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { explainRoute, loadPolicyFile, PolicyError, type Rule } from '../edge/policy/index.ts';
+import type { Rule } from '../edge/policy/index.ts';
 import { CliError, configFor, output } from './context.ts';
 
-function loadFor(cmd: Command, file: string) {
+/** Loaded on use: the policy parser (and YAML) stays out of every other command's start-up. */
+async function loadFor(cmd: Command, file: string) {
+  const { loadPolicyFile, PolicyError } = await import('../edge/policy/index.ts');
   const tiers = Object.keys(configFor(cmd).rateLimitTiers);
   try {
     return loadPolicyFile(file, { tiers });
@@ -34,8 +36,8 @@ export function registerPolicy(program: Command): void {
     .command('check')
     .description('validate a route policy file (YAML or JSON); exit 2 and list every problem when it is invalid')
     .argument('<file>', 'the policy file')
-    .action((file: string, _opts, cmd: Command) => {
-      const p = loadFor(cmd, file);
+    .action(async (file: string, _opts, cmd: Command) => {
+      const p = await loadFor(cmd, file);
       output(cmd, { valid: true, unmatched: p.unmatched, rules: p.rules.map((r) => r.name) }, () =>
         [`${file}: valid, ${p.rules.length} rule(s); requests no rule matches: ${p.unmatched}`, ...p.rules.map((r) => `  ${r.name}`)].join(
           '\n',
@@ -49,8 +51,9 @@ export function registerPolicy(program: Command): void {
     .argument('<method>', 'HTTP method, e.g. GET')
     .argument('<url>', 'full URL (http://host/path?query) or a path with --host')
     .option('--host <host>', 'the Host when <url> is a path', 'localhost')
-    .action((file: string, method: string, url: string, opts: { host: string }, cmd: Command) => {
-      const p = loadFor(cmd, file);
+    .action(async (file: string, method: string, url: string, opts: { host: string }, cmd: Command) => {
+      const { explainRoute } = await import('../edge/policy/index.ts');
+      const p = await loadFor(cmd, file);
       let parsed: URL;
       try {
         parsed = url.startsWith('/') ? new URL(`http://${opts.host}${url}`) : new URL(url);

@@ -1,7 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
-import { openLivePolicy, PolicyError } from '../edge/policy/index.ts';
-import { createProxyServer } from '../edge/proxy/server.ts';
 import { createServices } from '../services.ts';
 import { CliError, configFor } from './context.ts';
 
@@ -40,9 +38,12 @@ export function registerProxy(program: Command): void {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port must be 0-65535');
       const config = configFor(cmd);
+      // Loaded on use, so other commands do not pay for the proxy at start-up.
+      const { openLivePolicy, PolicyError } = await import('../edge/policy/index.ts');
+      const { createProxyServer } = await import('../edge/proxy/server.ts');
       const services = await createServices(config);
       const { log } = services;
-      let policy: ReturnType<typeof openLivePolicy>;
+      let policy: import('../edge/policy/index.ts').LivePolicy;
       try {
         policy = openLivePolicy({ file: opts.policy ?? config.routePolicy, tiers: Object.keys(config.rateLimitTiers), log });
       } catch (err) {

@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { type ParseOptions, PolicyError, parsePolicy } from './parse.ts';
 import type { RoutePolicy } from './types.ts';
 
 const MAX_BYTES = 1_048_576;
+
+/** The YAML parser, loaded only when a YAML policy is read (it is large, and most processes never need it). */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yaml.parse(text, { uniqueKeys: true, maxAliasCount: 100 });
+}
 
 /** The first line of a parser message, without the code frame YAML appends. */
 const firstLine = (message: string) => (message.split('\n')[0] ?? message).replace(/:$/, '');
@@ -26,7 +32,7 @@ export function loadPolicyFile(file: string, opts: Omit<ParseOptions, 'source'>)
   if (Buffer.byteLength(text) > MAX_BYTES) throw new PolicyError(file, ['is larger than 1 MiB']);
   let doc: unknown;
   try {
-    doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
+    doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
     throw new PolicyError(file, [`syntax: ${firstLine((err as Error).message)}`]);
   }
