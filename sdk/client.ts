@@ -169,6 +169,32 @@ export class GatehouseClient {
     rotate: () => this.request<SigningKey>('POST', '/v1/signing-keys/rotate'),
   };
 
+  /** OAuth clients, registered resources (RFC 8707 / 9728) and the caller's consents. */
+  readonly oauth = {
+    clients: {
+      list: (query: PageQuery = {}) => this.request<Page<Record<string, unknown>>>('GET', '/v1/oauth/clients', { query: { ...query } }),
+      create: (body: Readonly<Record<string, unknown>>) => this.request<Record<string, unknown>>('POST', '/v1/oauth/clients', { body }),
+      get: (id: string) => this.request<Record<string, unknown>>('GET', `/v1/oauth/clients/${enc(id)}`),
+      update: (id: string, body: Readonly<Record<string, unknown>>) =>
+        this.request<Record<string, unknown>>('PATCH', `/v1/oauth/clients/${enc(id)}`, { body }),
+      delete: (id: string) => this.request<unknown>('DELETE', `/v1/oauth/clients/${enc(id)}`),
+      rotateSecret: (id: string) => this.request<Record<string, unknown>>('POST', `/v1/oauth/clients/${enc(id)}/rotate-secret`),
+    },
+    resources: {
+      list: (query: PageQuery = {}) => this.request<Page<Record<string, unknown>>>('GET', '/v1/oauth/resources', { query: { ...query } }),
+      create: (body: { identifier: string; name?: string; scopes?: string[] }) =>
+        this.request<Record<string, unknown>>('POST', '/v1/oauth/resources', { body }),
+      get: (id: string) => this.request<Record<string, unknown>>('GET', `/v1/oauth/resources/${enc(id)}`),
+      update: (id: string, body: { name?: string; scopes?: string[] }) =>
+        this.request<Record<string, unknown>>('PATCH', `/v1/oauth/resources/${enc(id)}`, { body }),
+      delete: (id: string) => this.request<unknown>('DELETE', `/v1/oauth/resources/${enc(id)}`),
+    },
+    consents: {
+      list: () => this.request<Page<Record<string, unknown>>>('GET', '/v1/oauth/consents'),
+      revoke: (id: string) => this.request<unknown>('DELETE', `/v1/oauth/consents/${enc(id)}`),
+    },
+  };
+
   readonly audit = {
     list: (
       query: PageQuery & {

@@ -1,16 +1,20 @@
 import { type AuditLog, noopAuditLog } from './audit/audit.ts';
 import { createAuditLog } from './audit/log.ts';
-import { createLocalBus, createRedisBus } from './cluster/invalidation.ts';
+import { openInvalidationBus } from './cluster/bus.ts';
+import type { InvalidationBus } from './cluster/invalidation.ts';
 import type { Config } from './config/index.ts';
 import { type ApiKeyService, createApiKeyService } from './credentials/api-keys/service.ts';
 import type { SessionService } from './credentials/session-types.ts';
 import { createSessionService } from './credentials/sessions.ts';
 import type { CoreDeps } from './deps.ts';
 import { createExternalVerifier } from './external/verifier.ts';
+import { createPartyResolver, type PartyResolver } from './identity/parties.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { loadServerSecrets, type ServerSecrets } from './lib/server-secrets.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import type { OAuthContext } from './oauth/context.ts';
+import { createOAuth } from './oauth/service.ts';
 import { developmentPrincipal } from './pipeline/development.ts';
 import { type Authenticator, createAuthenticator } from './pipeline/index.ts';
 import { createLimits, type Limits } from './ratelimit/setup.ts';
@@ -23,9 +27,13 @@ export interface Services extends CoreDeps {
   readonly tokens: TokenService;
   readonly sessions: SessionService;
   readonly apiKeys: ApiKeyService;
+  /** Who a credential speaks for, and what that user may do now. */
+  readonly parties: PartyResolver;
   readonly limits: Limits;
   readonly authenticator: Authenticator;
   readonly metrics: Metrics;
+  /** The OAuth 2.1 / OpenID Connect authorization server. */
+  readonly oauth: OAuthContext;
   /** Flushes and closes everything; idempotent. */
   close(): Promise<void>;
 }
@@ -40,6 +48,11 @@ export interface ServicesOptions {
   readonly migrate?: boolean;
   /** Skip the audit trail (tools that only read). */
   readonly audit?: false;
+  /**
+   * Read the change feed, so revocations made by other processes reach this one's caches (default
+   * true). A CLI run passes false: it only writes to the feed.
+   */
+  readonly watchChanges?: boolean;
 }
 
 /**
@@ -54,22 +67,31 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   const log = opts.log ?? createLogger(config.logLevel);
   const secrets = opts.secrets ?? loadServerSecrets(config);
   const storage = opts.storage ?? openStorage(config.databaseUrl);
+  let bus: InvalidationBus;
   try {
     if (opts.migrate ?? config.autoMigrate) await migrateToLatest(storage);
+    bus = await openInvalidationBus({ config, storage, clock, log }, { watch: opts.watchChanges ?? true });
   } catch (err) {
     await storage.close();
     throw err;
   }
-  const bus = config.redisUrl ? createRedisBus(config.redisUrl, log) : createLocalBus();
   const base = { config, storage, clock, log, secrets, bus };
   const metrics = createMetrics();
   const audit = counted(opts.audit === false ? noopAuditLog : createAuditLog(base), metrics);
   const core: CoreDeps = { ...base, audit };
 
+  const parties = createPartyResolver(core);
   let sessions: SessionService | undefined;
-  const tokens = createTokenService({ ...core, isSessionRevoked: (sid) => (sessions ? sessions.isRevoked(sid) : Promise.resolve(true)) });
+  let oauth: OAuthContext | undefined;
+  const tokens = createTokenService({
+    ...core,
+    parties,
+    isSessionRevoked: (sid) => (sessions ? sessions.isRevoked(sid) : Promise.resolve(true)),
+    isClientRevoked: (id) => (oauth ? oauth.clients.isRevoked(id) : Promise.resolve(true)),
+  });
   sessions = createSessionService({ ...core, tokens });
-  const apiKeys = createApiKeyService(core);
+  oauth = createOAuth({ ...core, tokens, sessions });
+  const apiKeys = createApiKeyService({ ...core, parties });
   const limits = createLimits(core);
   metrics.watchCache('api_keys', () => apiKeys.cacheStats());
   metrics.watchCache('access_tokens', () => tokens.cacheStats());
@@ -95,9 +117,11 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     tokens,
     sessions,
     apiKeys,
+    parties,
     limits,
     authenticator,
     metrics,
+    oauth,
     async close() {
       if (closed) return;
       closed = true;

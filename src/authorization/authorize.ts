@@ -8,7 +8,11 @@ import { missingScopes } from './scopes.ts';
 export interface Requirement {
   /** Every one of these scopes. */
   readonly scopes?: readonly string[];
-  /** For user principals: at least this role. Keys and clients are judged by scopes alone. */
+  /**
+   * At least this role, for every credential with a user behind it (the user's session, a key the
+   * user made, a key minted by that key): the user's current role counts. Credentials with no user
+   * behind them (operator service keys, client-credential tokens) are judged by scopes alone.
+   */
   readonly minimumRole?: Role;
   /** The organization the object belongs to: another one's object is a 404, like a missing one. */
   readonly organizationId?: string;
@@ -27,7 +31,7 @@ export function authorize(principal: Principal, need: Requirement): void {
       throw new GatehouseError('insufficient_scope', `Missing scope: ${missing.join(' ')}`, { scope: need.scopes.join(' ') });
     }
   }
-  if (need.minimumRole !== undefined && principal.kind === 'user' && !roleAtLeast(principal.role, need.minimumRole)) {
+  if (need.minimumRole !== undefined && principal.userId !== undefined && !roleAtLeast(principal.role, need.minimumRole)) {
     throw new GatehouseError('insufficient_role', `Requires the ${need.minimumRole} role or higher`);
   }
   if (need.memorySpace !== undefined) assertMemorySpace(principal, need.memorySpace);

@@ -55,3 +55,15 @@ export function missingScopes(granted: readonly string[], required: readonly str
 export function ungrantable(holder: readonly string[], requested: readonly string[]): string[] {
   return requested.filter((r) => !hasScope(holder, r));
 }
+
+/**
+ * What two scope sets both grant: each scope of one set that the other covers. `['*']` and a
+ * role's scopes give the role's scopes; `['keys:*']` and `['keys:read', 'org:read']` give
+ * `['keys:read']`. A credential that acts for someone gets at most this.
+ */
+export function intersectScopes(a: readonly string[], b: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const s of a) if (hasScope(b, s)) out.add(s);
+  for (const s of b) if (hasScope(a, s)) out.add(s);
+  return [...out];
+}

@@ -30,7 +30,11 @@ export function configFor(cmd: Command): Config {
  */
 export async function withServices<T>(cmd: Command, fn: (services: Services) => Promise<T>): Promise<T> {
   const config = configFor(cmd);
-  const services = await createServices(config, { log: createLogger(config.logLevel === 'silent' ? 'silent' : 'warn', process.stderr) });
+  // A CLI run writes to the change feed (running servers read it) but never reads it.
+  const services = await createServices(config, {
+    log: createLogger(config.logLevel === 'silent' ? 'silent' : 'warn', process.stderr),
+    watchChanges: false,
+  });
   try {
     return await fn(services);
   } finally {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { assertPasswordAcceptable } from '../credentials/passwords.ts';
+import { assertPasswordAllowed } from '../credentials/password-policy.ts';
 import { GatehouseError } from '../errors/index.ts';
-import { EMAIL_PATTERN, normalizeEmail, SLUG_PATTERN } from '../identity/normalize.ts';
+import { EMAIL_PATTERN, normalizeEmail, normalizeName, SLUG_PATTERN } from '../identity/normalize.ts';
 import { countUsers } from '../identity/organizations.ts';
 import { registerOrganization } from '../identity/register.ts';
 import { CliError, output, withServices } from './context.ts';
@@ -43,9 +43,12 @@ export function registerInit(program: Command): void {
       if (!SLUG.test(slug))
         throw new CliError(`invalid slug "${slug}": 2-63 of a-z, 0-9 and -, starting with a letter or digit (use --slug)`);
       if (!EMAIL.test(opts.email)) throw new CliError(`invalid email ${JSON.stringify(opts.email)}`);
+      normalizeName(opts.org, '--org');
+      if (opts.name !== undefined) normalizeName(opts.name, '--name');
       const password = opts.passwordStdin ? await readStdin() : await promptSecret('Password for the owner: ');
+      const name = opts.name ?? normalizeEmail(opts.email).split('@')[0] ?? opts.email;
       try {
-        assertPasswordAcceptable(password);
+        await assertPasswordAllowed(password, { email: opts.email, name, organizationName: opts.org, organizationSlug: slug });
       } catch (err) {
         if (err instanceof GatehouseError) throw new CliError(err.detail);
         throw err;
@@ -62,7 +65,7 @@ export function registerInit(program: Command): void {
             organizationName: opts.org,
             organizationSlug: slug,
             email: opts.email,
-            name: opts.name ?? normalizeEmail(opts.email).split('@')[0] ?? opts.email,
+            name,
             password,
           },
           s.clock.now(),

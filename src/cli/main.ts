@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { registerAudit } from './audit.ts';
+import { registerClients } from './clients.ts';
 import { CliError } from './context.ts';
 import { registerInit } from './init.ts';
 import { registerKeys } from './keys.ts';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerPolicy(program);
   registerProxy(program);
+  registerClients(program);
   return program;
 }
 

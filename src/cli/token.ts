@@ -6,6 +6,7 @@ import type { ApiKeyRow } from '../credentials/api-key-tables.ts';
 import { keyState, renderKey } from '../credentials/api-keys/render.ts';
 import { findKeysByRef, listKeys } from '../credentials/api-keys/repository.ts';
 import { findMemorySpace } from '../identity/memory-spaces.ts';
+import { normalizeName } from '../identity/normalize.ts';
 import type { Services } from '../services.ts';
 import { CliError, output, withServices } from './context.ts';
 
@@ -65,6 +66,7 @@ function addKey(program: Command, name: string, description: string): void {
     .action(async (opts: AddOptions, cmd: Command) => {
       const label = opts.name ?? opts.description;
       if (!label) throw new CliError('give --description or --name');
+      normalizeName(label, opts.name !== undefined ? '--name' : '--description (the default name)');
       const days = opts.expiresDays === undefined ? undefined : Number(opts.expiresDays);
       if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650))
         throw new CliError('--expires-days must be a whole number from 1 to 3650');

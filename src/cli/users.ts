@@ -6,8 +6,8 @@ import { CliError, output, withServices } from './context.ts';
 /**
  * `gatehouse user disable|enable`: an account, server-wide (a user may belong to several
  * organizations, so this is the operator's call). Disabling ends every session at once: the
- * user's refresh tokens stop, and so do the access tokens issued from them. API keys belong to
- * their organization and keep working; revoke them separately.
+ * user's refresh tokens stop, and so do the access tokens issued from them, on every running
+ * server within a second (the `user` and `session` invalidations go through the change feed).
  */
 export function registerUsers(program: Command): void {
   const user = program.command('user').description('disable or re-enable a user account');
@@ -18,6 +18,8 @@ export function registerUsers(program: Command): void {
       const now = s.clock.now();
       await setUserDisabled(s.storage.db, found.id, disabled, now);
       const ended = disabled ? await s.sessions.revokeAllForUser(found.id, 'user_disabled') : 0;
+      // Running servers drop what they cached about the user (through the change feed) within a second.
+      s.bus.publish('user', found.id);
       s.audit.record({
         action: disabled ? 'user.disabled' : 'user.enabled',
         outcome: 'success',

@@ -6,6 +6,7 @@ import { externalOptions } from './options/external.ts';
 import { keysOptions } from './options/keys.ts';
 import { limitsOptions } from './options/limits.ts';
 import { metricsOptions } from './options/metrics.ts';
+import { oauthOptions } from './options/oauth.ts';
 import { serverOptions } from './options/server.ts';
 import { storageOptions } from './options/storage.ts';
 import { tokenOptions } from './options/tokens.ts';
@@ -25,6 +26,7 @@ export const configSchema = {
   ...metricsOptions,
   ...auditOptions,
   ...edgeOptions,
+  ...oauthOptions,
 } as const satisfies Record<string, Option<unknown>>;
 
 export type ConfigKey = keyof typeof configSchema;

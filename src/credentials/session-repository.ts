@@ -6,7 +6,26 @@ export async function insertSession(db: Db, row: SessionRow): Promise<void> {
 }
 
 export async function insertRefreshToken(db: Db, tokenHash: string, sessionId: string, now: number): Promise<void> {
-  await db.insertInto('refresh_tokens').values({ token_hash: tokenHash, session_id: sessionId, created_at: now, used_at: null }).execute();
+  await db
+    .insertInto('refresh_tokens')
+    .values({ token_hash: tokenHash, session_id: sessionId, created_at: now, used_at: null, replaced_by: null })
+    .execute();
+}
+
+/** Records which token a rotation issued in place of `tokenHash`. */
+export async function linkSuccessor(db: Db, tokenHash: string, successorHash: string): Promise<void> {
+  await db.updateTable('refresh_tokens').set({ replaced_by: successorHash }).where('token_hash', '=', tokenHash).execute();
+}
+
+/**
+ * A used token presented again within `leewayMs` of its rotation, while the token that rotation
+ * issued is still unused (or not issued yet): a concurrent duplicate from the same client, not reuse.
+ */
+export async function isJustRotated(db: Db, token: RefreshTokenRow, now: number, leewayMs: number): Promise<boolean> {
+  if (token.used_at === null || now - token.used_at >= leewayMs) return false;
+  if (token.replaced_by === null) return true;
+  const successor = await findRefreshToken(db, token.replaced_by);
+  return successor !== undefined && successor.used_at === null;
 }
 
 /** Marks a refresh token used, exactly once; undefined when missing or already used. */

@@ -21,6 +21,8 @@ export interface RefreshTokenRow {
   created_at: number;
   /** Set exactly once, when the token is rotated (consume-once). */
   used_at: number | null;
+  /** Keyed hash of the token that rotation issued; null until it is issued. */
+  replaced_by: string | null;
 }
 
 export interface SessionTables {

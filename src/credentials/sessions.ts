@@ -1,4 +1,5 @@
 import { scopesForRole } from '../authorization/index.ts';
+import { EVERY_ENTRY } from '../cluster/invalidation.ts';
 import type { CoreDeps } from '../deps.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { findMembership } from '../identity/memberships.ts';
@@ -12,6 +13,8 @@ import {
   findSession,
   insertRefreshToken,
   insertSession,
+  isJustRotated,
+  linkSuccessor,
   revokeSessions,
   touchSession,
 } from './session-repository.ts';
@@ -29,7 +32,9 @@ const STATE_CACHE_MAX = 50_000;
 /**
  * Login sessions: each is a family of refresh tokens rotated on every use (consume-once, so of
  * concurrent refreshes exactly one wins). Presenting a used token revokes the whole family and,
- * through `isRevoked`, every access token issued from it.
+ * through `isRevoked`, every access token issued from it — except the concurrent losers: the
+ * token just rotated, again within `refreshReuseLeeway` while its successor is unused, answers
+ * `refresh_token_rotated` (409) and revokes nothing.
  */
 export function createSessionService(deps: SessionServiceDeps): SessionService {
   const { storage, clock, config, secrets, tokens, bus, audit } = deps;
@@ -39,14 +44,23 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   const revokedCache = new Map<string, { revoked: boolean; at: number }>();
 
   bus.subscribe('session', (id) => {
-    revokedCache.set(id, { revoked: true, at: clock.now() });
+    if (id === EVERY_ENTRY) revokedCache.clear();
+    else revokedCache.set(id, { revoked: true, at: clock.now() });
   });
 
   const hash = (token: string) => keyedHash(secrets.pepper, token);
 
-  async function grant(userId: string, organizationId: string, role: Role, sessionId: string, now: number): Promise<TokenResponse> {
+  async function grant(
+    userId: string,
+    organizationId: string,
+    role: Role,
+    sessionId: string,
+    now: number,
+    rotatedFrom?: string,
+  ): Promise<TokenResponse> {
     const refresh = `${REFRESH_PREFIX}${randomToken(32)}`;
     await insertRefreshToken(db, hash(refresh), sessionId, now);
+    if (rotatedFrom !== undefined) await linkSuccessor(db, rotatedFrom, hash(refresh));
     const scopes = scopesForRole(role, config.roleScopes);
     const access = await tokens.issueAccessToken({ subject: userId, organizationId, role, scopes, sessionId, clientId: 'gatehouse' });
     return {
@@ -111,6 +125,18 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         const known = await findRefreshToken(db, tokenHash);
         if (!known) throw new GatehouseError('invalid_refresh_token');
         const session = await findSession(db, known.session_id);
+        if (await isJustRotated(db, known, now, config.refreshReuseLeeway * 1000)) {
+          audit.record({
+            action: 'auth.refresh.duplicate',
+            outcome: 'failure',
+            organizationId: session?.organization_id ?? null,
+            actor: { type: 'user', id: session?.user_id ?? null },
+            target: { type: 'session', id: known.session_id },
+            ip: ctx.ip ?? null,
+            userAgent: ctx.userAgent ?? null,
+          });
+          throw new GatehouseError('refresh_token_rotated');
+        }
         await revoke(known.session_id, 'reuse_detected');
         audit.record({
           action: 'auth.refresh.reuse_detected',
@@ -150,7 +176,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         ip: ctx.ip ?? null,
         userAgent: ctx.userAgent ?? null,
       });
-      return grant(session.user_id, session.organization_id, membership.role, session.id, now);
+      return grant(session.user_id, session.organization_id, membership.role, session.id, now, tokenHash);
     },
 
     revoke,
@@ -173,12 +199,19 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       const cached = revokedCache.get(sessionId);
       if (cached && (cached.revoked || now - cached.at < stateTtlMs)) return cached.revoked;
       const session = await findSession(db, sessionId);
+      // A revocation that arrived while storage answered wins: a session never comes back.
+      if (revokedCache.get(sessionId)?.revoked) return true;
       const revoked = !session || session.revoked_at !== null || session.absolute_expires_at <= now;
       if (revokedCache.size >= STATE_CACHE_MAX) revokedCache.clear();
       revokedCache.set(sessionId, { revoked, at: now });
       return revoked;
     },
   };
+}
+
+/** True when `value` has the shape of a refresh token (`ghr_` and 43 base64url characters); says nothing of it being known. */
+export function isRefreshTokenShaped(value: string): boolean {
+  return REFRESH_SHAPE.test(value);
 }
 
 /** Finds the session a refresh token belongs to (logout by refresh token). */

@@ -33,8 +33,12 @@ export function toProblem(err: GatehouseError, requestId?: string): ProblemBody 
   return body;
 }
 
+/**
+ * An RFC 6750 quoted value: printable ASCII without double quote and backslash (§3). Anything else a detail may
+ * hold (a caller's input with CR/LF, NUL or non-ASCII) becomes `?`, so a header can never fail to be written.
+ */
 function quote(value: string): string {
-  return `"${value.replace(/["\\]/g, '')}"`;
+  return `"${value.replace(/["\\]/g, '').replace(/[^\x20-\x7e]/g, '?')}"`;
 }
 
 /**

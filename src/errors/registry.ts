@@ -5,7 +5,9 @@ import { edgeErrors } from './codes/edge.ts';
 import { externalErrors } from './codes/external.ts';
 import { generalErrors } from './codes/general.ts';
 import { identityErrors } from './codes/identity.ts';
+import { inputErrors } from './codes/input.ts';
 import { limitErrors } from './codes/limits.ts';
+import { oauthErrors } from './codes/oauth.ts';
 import { sessionErrors } from './codes/sessions.ts';
 import { tokensErrors } from './codes/tokens.ts';
 import type { ErrorSpec } from './spec.ts';
@@ -16,6 +18,7 @@ import type { ErrorSpec } from './spec.ts';
  */
 export const ERRORS = {
   ...generalErrors,
+  ...inputErrors,
   ...identityErrors,
   ...sessionErrors,
   ...authenticationErrors,
@@ -25,6 +28,7 @@ export const ERRORS = {
   ...tokensErrors,
   ...externalErrors,
   ...edgeErrors,
+  ...oauthErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** The closed union of error names, e.g. `'token_expired'`. */

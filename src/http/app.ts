@@ -11,9 +11,10 @@ import { openApiDocument } from './openapi.ts';
 import { collectProtectedRoutes } from './protected-routes.ts';
 import { limitAnonymous } from './rate-limit.ts';
 import { registerRoutes } from './routes/index.ts';
+import { SECURITY_HEADER_LINES, SECURITY_HEADERS } from './security-headers.ts';
 import './types.ts';
 import { GatehouseError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors/index.ts';
-import { validatorCompiler } from './validation.ts';
+import { checkBodyShape, validatorCompiler } from './validation.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -37,7 +38,7 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   const body = JSON.stringify(toProblem(problem));
   socket.end(
     `HTTP/1.1 ${problem.status} ${problem.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n${SECURITY_HEADER_LINES}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
@@ -76,13 +77,18 @@ export async function buildApp(services: Services, extra?: (app: FastifyInstance
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', String(request.id));
-    reply.header('cache-control', 'no-store');
+    reply.headers(SECURITY_HEADERS);
+    // A NUL decoded from the path or query would reach storage (PostgreSQL refuses it in text).
+    if (request.url.includes('%00')) throw new GatehouseError('bad_request', 'The URL holds an encoded NUL (%00)');
   });
   app.addHook('onRequest', limitAnonymous);
 
   // A POST without a body is an empty object: optional-body routes (logout, check) validate it.
+  // A body nested too deeply is refused before anything recurses into it (validators, serialisers),
+  // and one holding NUL before it reaches storage (PostgreSQL refuses it in text).
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {};
+    else checkBodyShape(request.body);
   });
 
   const methodsFor = trackRoutes(app);

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { assertMemorySpace, authorize, type Requirement } from '../authorization/index.ts';
 import { GatehouseError } from '../errors/index.ts';
+import { assertSpaceName } from '../identity/normalize.ts';
 import type { Principal } from '../pipeline/principal.ts';
 import { limitClientIp, limitPrincipal } from './rate-limit.ts';
 
@@ -8,6 +9,13 @@ import { limitClientIp, limitPrincipal } from './rate-limit.ts';
 function rawQuery(url: string): string {
   const i = url.indexOf('?');
   return i === -1 ? '' : url.slice(i + 1);
+}
+
+/** The `resource` query parameter on routes that take one (`config.resourceParam`). */
+export function requestedResource(request: FastifyRequest): string | undefined {
+  if (request.routeOptions.config?.resourceParam !== true) return undefined;
+  const value = (request.query as Record<string, unknown> | undefined)?.resource;
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /**
@@ -24,12 +32,14 @@ export function requireAuth(need: Omit<Requirement, 'organizationId' | 'memorySp
     const { authenticator, metrics } = request.server.services;
     const started = process.hrtime.bigint();
     let principal: Principal;
+    const resource = requestedResource(request);
     try {
       principal = await authenticator.authenticate({
         headers: request.headers,
         rawHeaders: request.raw.rawHeaders,
         query: rawQuery(request.url),
         ip: request.ip,
+        ...(resource !== undefined ? { audience: resource } : {}),
       });
     } catch (err) {
       const outcome = err instanceof GatehouseError ? err.error : 'error';
@@ -42,9 +52,10 @@ export function requireAuth(need: Omit<Requirement, 'organizationId' | 'memorySp
     await limitPrincipal(request, reply, principal);
     try {
       authorize(principal, need);
-      // A request may name its memory space in a header on any route; outside the credential's set is a 403.
+      // A request may name its memory space in a header on any route: a malformed name is a 400,
+      // one outside the credential's set a 403.
       const space = request.headers['x-memory-space'];
-      if (typeof space === 'string' && space !== '') assertMemorySpace(principal, space);
+      if (typeof space === 'string' && space !== '') assertMemorySpace(principal, assertSpaceName(space, 'X-Memory-Space'));
     } catch (err) {
       metrics.authDecisions.inc({ kind: principal.kind, outcome: err instanceof GatehouseError ? err.error : 'error' });
       throw err;

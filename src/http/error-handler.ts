@@ -1,9 +1,14 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerChallenge, GatehouseError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors/index.ts';
+import { resourceMetadataUrl } from '../oauth/resource-metadata-url.ts';
 import { isConnectionError } from '../storage/index.ts';
+import { requestedResource } from './auth.ts';
 import { requestFacts } from './request-facts.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
+import { KEYWORD_ERRORS } from './validation.ts';
 
 interface ValidationIssue {
+  keyword?: string;
   instancePath?: string;
   message?: string;
   params?: Record<string, unknown>;
@@ -14,12 +19,15 @@ function validationError(err: FastifyError): GatehouseError {
     const missing = typeof v.params?.missingProperty === 'string' ? `/${v.params.missingProperty}` : '';
     const extra = typeof v.params?.additionalProperty === 'string' ? `/${v.params.additionalProperty}` : '';
     const pointer = `${v.instancePath ?? ''}${missing}${extra}` || '/';
-    return { pointer, message: extra ? 'is not a known property' : (v.message ?? 'is invalid') };
+    const own = v.keyword !== undefined ? KEYWORD_ERRORS[v.keyword] : undefined;
+    return { pointer, message: extra ? 'is not a known property' : (own?.message ?? v.message ?? 'is invalid'), error: own?.error };
   });
   const ctx = err.validationContext ?? 'body';
   const first = issues[0];
   const detail = first ? `${ctx}${first.pointer === '/' ? '' : first.pointer} ${first.message}` : 'Invalid request';
-  return new GatehouseError('validation_failed', detail, { fields: { errors: issues.map((i) => ({ in: ctx, ...i })) } });
+  const errors = issues.map(({ pointer, message }) => ({ in: ctx, pointer, message }));
+  // Gatehouse's own keywords (names, memory spaces, nesting) answer their own stable code.
+  return new GatehouseError(first?.error ?? 'validation_failed', detail, { fields: { errors } });
 }
 
 /** Maps anything thrown to a GatehouseError; unknown errors become `internal_error`. */
@@ -61,7 +69,13 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: u
     request.log.error({ err: problem.cause ?? err, code: problem.code }, 'request failed');
   }
   if (problem.status === 403 && request.principal) auditDenied(request, problem);
-  const challenge = bearerChallenge(problem, realm);
+  // Errors raised before the onRequest hook ran (a URL the router refuses) still carry them.
+  if (!reply.hasHeader('x-content-type-options')) reply.headers(SECURITY_HEADERS);
+  let challenge = bearerChallenge(problem, realm);
+  // A 401 for a registered resource points at its RFC 9728 metadata (how MCP clients find the authorization server).
+  const resource = problem.status === 401 && challenge !== undefined ? requestedResource(request) : undefined;
+  const metadata = resource !== undefined ? resourceMetadataUrl(request.server.services.config.publicUrl, resource) : undefined;
+  if (metadata !== undefined) challenge = `${challenge}, resource_metadata="${metadata.replace(/["\\]/g, '')}"`;
   if (challenge !== undefined) {
     // Public routes (login, refresh) take no bearer token: their 401 still names the scheme (RFC 9110 §15.5.2).
     if (request.routeOptions.config?.protected !== false) reply.header('www-authenticate', challenge);

@@ -19,6 +19,10 @@ export class SafeLogController extends LogController {
     request.log.info({ method: request.method, path: pathOf(request), ip: request.ip }, 'incoming request');
   }
 
+  override routeNotFound(request: FastifyRequest): void {
+    request.log.info({ method: request.method, path: pathOf(request) }, 'route not found');
+  }
+
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const fields = { method: request.method, path: pathOf(request), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
     if (error) reply.log.error({ ...fields, err: error }, 'request errored');

@@ -17,5 +17,7 @@ declare module 'fastify' {
     protected?: boolean;
     /** false on routes never rate-limited: probes, metrics, documents, discovery. */
     rateLimit?: false;
+    /** true where the `resource` query parameter names the registered resource (RFC 8707) a token must be for. */
+    resourceParam?: true;
   }
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../storage/index.ts';
 import { mapUniqueViolation } from './errors.ts';
+import { normalizeEmail } from './normalize.ts';
 import type { MembershipRow, Role } from './tables.ts';
 
 export async function addMembership(db: Db, organizationId: string, userId: string, role: Role, now: number): Promise<MembershipRow> {
@@ -15,6 +16,18 @@ export async function findMembership(db: Db, organizationId: string, userId: str
     .where('organization_id', '=', organizationId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
+}
+
+/** Whether a user with this email (after normalisation) is a member: one query, registered or not. */
+export async function isMemberByEmail(db: Db, organizationId: string, email: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select('memberships.user_id')
+    .where('memberships.organization_id', '=', organizationId)
+    .where('users.email_normalized', '=', normalizeEmail(email))
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** A user's memberships, oldest first (the default organization at login is the first). */

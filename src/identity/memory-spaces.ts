@@ -74,3 +74,14 @@ export function renderMemorySpace(s: MemorySpaceRow) {
     created_at: new Date(s.created_at).toISOString(),
   };
 }
+
+/** Whether the organization has a memory space of this exact name (an indexed lookup). */
+export async function memorySpaceExists(db: Db, organizationId: string, name: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('memory_spaces')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row !== undefined;
+}

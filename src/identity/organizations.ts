@@ -15,6 +15,7 @@ export async function createOrganization(
     slug: input.slug,
     rate_limit_tier: null,
     personal_of: input.personalOf ?? null,
+    api_key_max_lifetime_days: null,
     created_at: now,
     updated_at: now,
   };
@@ -61,7 +62,7 @@ export async function countUsers(db: Db): Promise<number> {
 export async function updateOrganization(
   db: Db,
   id: string,
-  patch: { name?: string; slug?: string },
+  patch: { name?: string; slug?: string; api_key_max_lifetime_days?: number | null },
   now: number,
 ): Promise<OrganizationRow> {
   await db

@@ -1,3 +1,4 @@
+import { assertPasswordAllowed } from '../credentials/password-policy.ts';
 import { hashPassword } from '../credentials/passwords.ts';
 import type { Storage } from '../storage/index.ts';
 import { addMembership } from './memberships.ts';
@@ -10,12 +11,18 @@ export interface Registered {
   readonly user: UserRow;
 }
 
-/** A new organization and its owner, in one transaction (nothing is left half-created). */
+/** A new organization and its owner, in one transaction (nothing is left half-created). The password must pass the policy. */
 export async function registerOrganization(
   storage: Storage,
   input: { organizationName: string; organizationSlug: string; email: string; name: string; password: string },
   now: number,
 ): Promise<Registered> {
+  await assertPasswordAllowed(input.password, {
+    email: input.email,
+    name: input.name,
+    organizationName: input.organizationName,
+    organizationSlug: input.organizationSlug,
+  });
   const passwordHash = await hashPassword(input.password);
   return storage.transaction(async (trx) => {
     const organization = await createOrganization(trx, { name: input.organizationName, slug: input.organizationSlug }, now);
@@ -25,12 +32,13 @@ export async function registerOrganization(
   });
 }
 
-/** A new user with a personal organization they own. */
+/** A new user with a personal organization they own. The password must pass the policy. */
 export async function registerUser(
   storage: Storage,
   input: { email: string; username?: string | undefined; name?: string | undefined; password: string },
   now: number,
 ): Promise<Registered> {
+  await assertPasswordAllowed(input.password, { email: input.email, username: input.username, name: input.name });
   const passwordHash = await hashPassword(input.password);
   const displayName = input.name ?? input.username ?? input.email.split('@')[0] ?? input.email;
   return storage.transaction(async (trx) => {

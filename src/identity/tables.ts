@@ -7,6 +7,8 @@ export interface OrganizationRow {
   rate_limit_tier: string | null;
   /** Marks the built-in development organization of `authMode=disabled`. */
   personal_of: string | null;
+  /** Longest API-key lifetime in days this organization allows (null: the server's setting alone). */
+  api_key_max_lifetime_days: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -41,6 +41,17 @@ export async function findUserByIdentifier(db: Db, identifier: { email?: string;
   return undefined;
 }
 
+/**
+ * The brute-force counter of a login: the account's id when the identifier names one, so email
+ * and username count together; else the normalised identifier itself, counted the same way.
+ * Kinds are prefixed: an unknown username that spells a user id never touches that user's counter.
+ */
+export function attemptAccountKey(user: UserRow | undefined, identifier: { email?: string; username?: string }): string {
+  if (user) return `user:${user.id}`;
+  if (identifier.email !== undefined) return `email:${normalizeEmail(identifier.email)}`;
+  return `username:${normalizeUsername(identifier.username ?? '')}`;
+}
+
 export async function getUser(db: Db, id: string): Promise<UserRow> {
   const user = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   if (!user) throw new GatehouseError('not_found', 'User not found');

@@ -56,8 +56,8 @@ export class ExpiringCache<V> {
   }
 
   /** Drops every entry whose value satisfies `test`: a scan, for rare operations such as revocation. */
-  deleteWhere(test: (value: V) => boolean): void {
-    for (const [k, e] of this.entries) if (test(e.value)) this.entries.delete(k);
+  deleteWhere(test: (value: V, key: string) => boolean): void {
+    for (const [k, e] of this.entries) if (test(e.value, k)) this.entries.delete(k);
   }
 
   clear(): void {

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { redactQueriesIn, redactQuery } from './redact-url.ts';
 
 export type { Logger };
 
@@ -34,6 +35,32 @@ export const REDACT_PATHS = [
   ...SECRET_FIELDS.flatMap((f) => [f, `body.${f}`, `req.body.${f}`, `err.${f}`, `input.${f}`, `user.${f}`]),
 ];
 
+interface RequestLike {
+  method?: string;
+  url?: string;
+  ip?: string;
+  socket?: { remoteAddress?: string };
+}
+
+/**
+ * Serializers for what Fastify (and our own code) log: a request is its method, its URL with the
+ * query values redacted, and its client IP — never headers or body; an error's message and stack
+ * have any `/path?query` redacted (Fastify puts URLs in some messages).
+ */
+const serializers = {
+  req: (req: RequestLike) => ({
+    method: req.method,
+    url: typeof req.url === 'string' ? redactQuery(req.url) : undefined,
+    remoteAddress: req.ip ?? req.socket?.remoteAddress,
+  }),
+  err: (err: unknown) => {
+    if (!(err instanceof Error)) return err;
+    const out = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
+    for (const k of ['message', 'stack'] as const) if (typeof out[k] === 'string') out[k] = redactQueriesIn(out[k] as string);
+    return out;
+  },
+};
+
 /** The process logger. `destination` defaults to stdout (tests pass a stream to capture lines). */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
@@ -41,6 +68,14 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'gatehouse' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers,
+      // Messages are ours or Fastify's; Fastify interpolates raw URLs into a few. No query string leaves unredacted.
+      hooks: {
+        logMethod(args, method) {
+          for (let i = 0; i < args.length; i++) if (typeof args[i] === 'string') args[i] = redactQueriesIn(args[i] as string);
+          return method.apply(this, args);
+        },
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,

@@ -8,12 +8,14 @@ export type AuthMode = 'disabled' | 'token' | 'oauth2' | 'all';
 /** Context a verifier may need besides the credential. */
 export interface VerifyContext {
   readonly ip: string;
+  /** The audience a Gatehouse token must name: a registered resource (RFC 8707); default the configured `audience`. */
+  readonly audience?: string;
 }
 
 /** Gatehouse's own access tokens. */
 export interface AccessTokenVerifier {
   readonly issuer: string;
-  verify(token: string, ctx: VerifyContext): Promise<Principal>;
+  verify(token: string, ctx?: VerifyContext): Promise<Principal>;
 }
 
 /** API keys: `matches` is a cheap shape test; `verify` checks checksum, hash, state. */
@@ -84,7 +86,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
       if (mode === 'disabled' && opts.developmentPrincipal) return opts.developmentPrincipal();
       const cred = extractCredential(req);
       if (cred === undefined) throw new GatehouseError('credentials_missing', 'Authentication required');
-      return verifyCredential(cred, { ip: req.ip });
+      return verifyCredential(cred, { ip: req.ip, ...(req.audience !== undefined ? { audience: req.audience } : {}) });
     },
   };
 }

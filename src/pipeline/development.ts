@@ -20,6 +20,7 @@ export async function developmentPrincipal(db: Db, now: number): Promise<Princip
         slug: DEVELOPMENT_SLUG,
         rate_limit_tier: null,
         personal_of: null,
+        api_key_max_lifetime_days: null,
         created_at: now,
         updated_at: now,
       })

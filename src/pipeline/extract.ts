@@ -10,6 +10,8 @@ export interface RequestLike {
   readonly query?: string;
   /** Client IP after trusted-proxy resolution. */
   readonly ip: string;
+  /** The registered resource the request is for, when a route names one (decision API `?resource=`). */
+  readonly audience?: string;
 }
 
 /** Where a credential came from. */

@@ -4,11 +4,13 @@ import type { Config } from '../config/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import { ExpiringCache } from '../lib/expiring-cache.ts';
+import type { Storage } from '../storage/index.ts';
 import type { AttemptGuard, AttemptKeys, GuardedSurface } from './attempt-guard.ts';
+import { dbGuardStore, lockoutAfter } from './db-guard-store.ts';
 import type { LimitsRedis } from './redis.ts';
 
 /** Failure counting parameters of one counter (account or IP). */
-interface Rule {
+export interface GuardRule {
   readonly threshold: number;
   readonly windowMs: number;
   readonly lockoutMs: number;
@@ -26,16 +28,15 @@ interface Counter {
  * failure locks the counter for `lockout × 2^(failures − threshold)`, at most the window. The
  * Redis store runs the same arithmetic in Lua.
  */
-export function failOnce(c: Counter | undefined, now: number, r: Rule): Counter {
+export function failOnce(c: Counter | undefined, now: number, r: GuardRule): Counter {
   const failures = (c && now - c.last <= r.windowMs ? c.failures : 0) + 1;
-  const over = failures - r.threshold;
-  const lockedUntil = over < 0 ? 0 : now + Math.min(r.windowMs, r.lockoutMs * 2 ** Math.min(over, 30));
-  return { failures, last: now, lockedUntil };
+  return { failures, last: now, lockedUntil: lockoutAfter(failures, now, r) };
 }
 
-interface GuardStore {
+/** Where counters live: this node's memory, Redis, or the database. */
+export interface GuardStore {
   lockedUntil(key: string, now: number): Promise<number>;
-  fail(key: string, now: number, r: Rule): Promise<number>;
+  fail(key: string, now: number, r: GuardRule): Promise<number>;
   reset(key: string): Promise<void>;
 }
 
@@ -100,15 +101,16 @@ const hashed = (s: string) => createHash('sha256').update(s).digest('base64url')
  * Brute-force protection for secret-guessing surfaces: failures counted per account and per
  * client IP; once either is locked, attempts get 429 with `Retry-After` — whether the secret is
  * right or not — and each one extends the lockout. Unknown accounts count exactly as known ones.
- * With Redis every node shares the counters; while Redis is down this node counts alone.
+ * With Redis every node shares the counters; while Redis is down this node counts alone. Without
+ * Redis the counters live in the database (given `storage`), so a restart keeps them.
  */
-export function createAttemptGuard(deps: { config: Config; clock: Clock; redis?: LimitsRedis }): AttemptGuard {
-  const { config, clock, redis } = deps;
+export function createAttemptGuard(deps: { config: Config; clock: Clock; redis?: LimitsRedis; storage?: Storage }): AttemptGuard {
+  const { config, clock, redis, storage } = deps;
   const windowMs = config.bruteForceWindow * 1000;
   const lockoutMs = config.bruteForceLockout * 1000;
-  const account: Rule = { threshold: config.bruteForceThreshold, windowMs, lockoutMs };
-  const ip: Rule = { threshold: config.bruteForceIpThreshold, windowMs, lockoutMs };
-  const local = memoryGuardStore();
+  const account: GuardRule = { threshold: config.bruteForceThreshold, windowMs, lockoutMs };
+  const ip: GuardRule = { threshold: config.bruteForceIpThreshold, windowMs, lockoutMs };
+  const local = !redis && storage ? dbGuardStore(storage.db) : memoryGuardStore();
   const shared = redis ? redisGuardStore(redis, `${config.redisKeyPrefix}bf:`) : undefined;
 
   async function run<T>(op: (s: GuardStore) => Promise<T>): Promise<T> {
@@ -123,7 +125,7 @@ export function createAttemptGuard(deps: { config: Config; clock: Clock; redis?:
   }
 
   const counters = (surface: GuardedSurface, keys: AttemptKeys) => {
-    const out: [string, Rule][] = [[`${surface}:ip:${keys.ip}`, ip]];
+    const out: [string, GuardRule][] = [[`${surface}:ip:${keys.ip}`, ip]];
     if (keys.account !== undefined) out.push([`${surface}:acct:${hashed(keys.account)}`, account]);
     return out;
   };

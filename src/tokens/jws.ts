@@ -1,5 +1,6 @@
 import { createHmac, verify as cryptoVerify, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { GatehouseError } from '../errors/index.ts';
+import { BODY_MAX_DEPTH, exceedsDepth } from '../lib/json-depth.ts';
 
 /** Algorithms Gatehouse ever accepts. `none` and anything else are refused before any key lookup. */
 export type JwsAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'HS256';
@@ -18,7 +19,7 @@ export interface JwtVerifyOptions {
   readonly algorithms: readonly JwsAlgorithm[];
   readonly issuer?: string | readonly string[];
   readonly audience?: string | readonly string[];
-  /** Seconds of tolerance for exp/nbf. */
+  /** Seconds of tolerance for exp, nbf and iat. */
   readonly clockSkew: number;
   /** Current time, epoch milliseconds. */
   readonly now: number;
@@ -57,7 +58,8 @@ function decodeJson(segment: string, what: string): Record<string, unknown> {
   } catch {
     throw invalid(`Malformed token ${what}`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(`Malformed token ${what}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || exceedsDepth(value, BODY_MAX_DEPTH))
+    throw invalid(`Malformed token ${what}`);
   return value as Record<string, unknown>;
 }
 
@@ -130,13 +132,16 @@ function checkClaims(payload: JwtPayload, opts: JwtVerifyOptions): void {
   }
   if (payload.nbf !== undefined && payload.nbf > now + opts.clockSkew)
     throw new GatehouseError('token_not_yet_valid', 'Token is not yet valid');
+  // A token issued in the future (beyond the skew) was minted by a clock or a party we cannot trust.
+  if (payload.iat !== undefined && payload.iat > now + opts.clockSkew)
+    throw new GatehouseError('token_not_yet_valid', 'Token was issued in the future');
   if ((payload.exp as number) <= now - opts.clockSkew) throw new GatehouseError('token_expired', 'Token has expired');
 }
 
 /**
  * Verifies a compact JWS JWT with `node:crypto`: shape, header (`alg` in the allowlist before any
  * key lookup, no `crit`, no unencoded payloads, `typ`), the key's family against `alg`, the
- * signature, then `iss`, `aud`, `exp`, `nbf`. Keys are never taken from the header (`jku`, `jwk`,
+ * signature, then `iss`, `aud`, `exp`, `nbf`, `iat` (not in the future). Keys are never taken from the header (`jku`, `jwk`,
  * `x5u`, `x5c` are ignored). Every failure is a GatehouseError that never echoes the token.
  * Tested differentially against jose (test/tokens/jws-differential.test.ts).
  */

@@ -1,7 +1,9 @@
 import { hash } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { EVERY_ENTRY } from '../cluster/invalidation.ts';
 import type { CoreDeps } from '../deps.ts';
 import { GatehouseError } from '../errors/index.ts';
+import type { PartyResolver } from '../identity/parties.ts';
 import type { Role } from '../identity/tables.ts';
 import { ExpiringCache } from '../lib/expiring-cache.ts';
 import { randomToken } from '../lib/secure.ts';
@@ -11,11 +13,27 @@ import { generateKey, type SigningAlgorithm, sealPrivateKey } from './key-materi
 import { Keyring, type LoadedKey } from './keyring.ts';
 import { insertActiveKey, listAllKeys, rotateKeys } from './repository.ts';
 import type { SigningKeyRow } from './tables.ts';
-import type { IssueAccessTokenInput, SigningKeyInfo, TokenService } from './types.ts';
+import type { IssueAccessTokenInput, SigningKeyInfo, SignJwtInput, TokenService } from './types.ts';
 
 export interface TokenServiceDeps extends CoreDeps {
   /** True when the login session behind a token has been revoked. */
   readonly isSessionRevoked: (sessionId: string) => Promise<boolean>;
+  /** Who a token speaks for: a user's token is narrowed to what the user may do now. */
+  readonly parties: PartyResolver;
+  /** True when the OAuth client (`cli_…`) a token was issued to no longer exists. */
+  readonly isClientRevoked?: (clientId: string) => Promise<boolean>;
+}
+
+/** A verified token as cached: its Principal, its audiences and the client it was issued to. */
+interface Verified {
+  readonly principal: Principal;
+  readonly audience: readonly string[];
+  readonly clientId: string | undefined;
+}
+
+function audiences(aud: unknown): string[] {
+  if (typeof aud === 'string') return [aud];
+  return Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
 }
 
 const ROLES = new Set(['owner', 'admin', 'member', 'readonly']);
@@ -59,7 +77,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   const { config, storage, clock, secrets, bus, audit } = deps;
   const keyring = new Keyring(storage.db, secrets.keyEncryptionKey, clock);
   // Tokens verified once are not verified again until they expire, keyed by a SHA-256 of the token (never the token).
-  const cache = new ExpiringCache<Principal>(10_000);
+  const cache = new ExpiringCache<Verified>(10_000);
   const algorithms: JwsAlgorithm[] = ['RS256', 'ES256', 'EdDSA', ...(config.allowHs256 ? (['HS256'] as const) : [])];
   const retireAfterMs = (config.accessTokenTtl + config.clockSkew) * 1000;
 
@@ -67,6 +85,28 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     cache.clear();
     void keyring.reload().catch(() => {});
   });
+  // Whatever ends a session, a user, a membership or an organization drops the tokens it covers
+  // (the next use verifies again, and the session check refuses it); from any process, through the bus.
+  const drop = (matches: (p: Principal, id: string) => boolean) => (id: string) => {
+    if (id === EVERY_ENTRY) cache.clear();
+    else cache.deleteWhere((v) => matches(v.principal, id));
+  };
+  bus.subscribe(
+    'session',
+    drop((p, id) => p.sessionId === id),
+  );
+  bus.subscribe(
+    'user',
+    drop((p, id) => p.userId === id),
+  );
+  bus.subscribe(
+    'organization',
+    drop((p, id) => p.organizationId === id),
+  );
+  bus.subscribe(
+    'membership',
+    drop((p, id) => `${p.organizationId}:${p.userId}` === id),
+  );
 
   function newRow(alg: SigningAlgorithm, now: number): SigningKeyRow {
     const key = generateKey(alg);
@@ -126,12 +166,14 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         scope: input.scopes.join(' '),
         ...(input.sessionId !== undefined ? { sid: input.sessionId } : {}),
         ...(input.memorySpaces !== undefined && input.memorySpaces !== '*' ? { memory_spaces: input.memorySpaces } : {}),
+        ...(input.authTime !== undefined ? { auth_time: input.authTime } : {}),
       };
+      const audience = input.audience && input.audience.length > 0 ? [...input.audience] : config.audience;
       const token = await new SignJWT(claims)
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
         .setIssuer(config.issuer)
         .setSubject(input.subject)
-        .setAudience(config.audience)
+        .setAudience(audience)
         .setIssuedAt(iat)
         .setExpirationTime(iat + ttl)
         .setJti(jti)
@@ -139,27 +181,50 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       return { token, jti, expiresAt: (iat + ttl) * 1000 };
     },
 
-    async verify(token) {
+    async signJwt(input: SignJwtInput) {
+      const key = await activeKey();
+      const iat = Math.floor(clock.now() / 1000);
+      const token = await new SignJWT({ ...input.claims })
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: input.typ })
+        .setIssuer(config.issuer)
+        .setSubject(input.subject)
+        .setAudience(input.audience)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + input.ttlSeconds)
+        .sign(key.signing);
+      return { token, alg: key.alg };
+    },
+
+    async verify(token, ctx) {
       const now = clock.now();
       const cacheKey = hash('sha256', token, 'base64url');
-      let principal = cache.get(cacheKey, now);
-      if (!principal) {
+      let verified = cache.get(cacheKey, now);
+      if (!verified) {
+        // The audience is checked below, on cached tokens too: one token may be presented for different audiences.
         const { payload } = await verifyJwt(token, (h) => resolve(h.kid).then((k) => k.verifying), {
           algorithms,
           issuer: config.issuer,
-          audience: config.audience,
           typ: 'at+jwt',
           clockSkew: config.clockSkew,
           now,
-          requiredClaims: ['sub', 'jti', 'iat', 'org_id'],
+          requiredClaims: ['sub', 'jti', 'iat', 'org_id', 'aud'],
         });
-        principal = principalFrom(payload, config.issuer);
-        cache.set(cacheKey, principal, (principal.expiresAt ?? now) + config.clockSkew * 1000);
+        const principal = principalFrom(payload, config.issuer);
+        const clientId = typeof payload.client_id === 'string' && payload.client_id.startsWith('cli_') ? payload.client_id : undefined;
+        verified = { principal, audience: audiences(payload.aud), clientId };
+        cache.set(cacheKey, verified, (principal.expiresAt ?? now) + config.clockSkew * 1000);
       }
+      const { principal, clientId } = verified;
+      if (!verified.audience.includes(ctx?.audience ?? config.audience)) throw new GatehouseError('invalid_audience', 'Invalid audience');
       if (principal.sessionId !== undefined && (await deps.isSessionRevoked(principal.sessionId))) {
         throw new GatehouseError('token_revoked', 'Token has been revoked');
       }
-      return principal;
+      if (clientId !== undefined && deps.isClientRevoked && (await deps.isClientRevoked(clientId))) {
+        throw new GatehouseError('token_revoked', 'Token has been revoked');
+      }
+      const acting = await deps.parties.actAs(principal);
+      if (!acting) throw new GatehouseError('token_revoked', 'Token has been revoked');
+      return acting;
     },
 
     async jwks() {

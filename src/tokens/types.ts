@@ -16,6 +16,19 @@ export interface IssueAccessTokenInput {
   readonly memorySpaces?: readonly string[] | '*';
   /** Overrides `accessTokenTtl` (seconds), never beyond it. */
   readonly ttlSeconds?: number;
+  /** `aud`: registered resource identifiers (RFC 8707); default the configured `audience`. */
+  readonly audience?: readonly string[];
+  /** RFC 9068 `auth_time` (epoch seconds) for user-delegated OAuth tokens. */
+  readonly authTime?: number;
+}
+
+/** A JWT other than an access token (an OpenID Connect ID token), signed with the active key. */
+export interface SignJwtInput {
+  readonly typ: string;
+  readonly subject: string;
+  readonly audience: string;
+  readonly ttlSeconds: number;
+  readonly claims: Readonly<Record<string, unknown>>;
 }
 
 export interface IssuedAccessToken {
@@ -41,6 +54,8 @@ export interface TokenService extends AccessTokenVerifier {
   /** Creates the first signing key when there is none. Idempotent; safe on many nodes. */
   ensureSigningKey(): Promise<void>;
   issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken>;
+  /** Signs another kind of JWT (ID tokens); answers the token and the `alg` used (for `at_hash`). */
+  signJwt(input: SignJwtInput): Promise<{ token: string; alg: string }>;
   /** Public members only, active and not-yet-expired retired keys. */
   jwks(): Promise<JSONWebKeySet>;
   /** New active key; the previous one is retired but published until its tokens expire. */

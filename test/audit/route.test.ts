@@ -125,7 +125,8 @@ for (const backend of BACKENDS) {
     });
 
     test('filters: action (exact, prefix), actor, actor_type, target, outcome, time range', async () => {
-      const key = await createKey(t, a.access, { name: 'audit', scopes: ['contexts:read'] });
+      // Made by a member, so the admin may revoke it (an admin cannot touch an owner's keys).
+      const key = await createKey(t, memberOfA.token, { name: 'audit', scopes: ['keys:read'] });
       t.clock.advance(60_000);
       const from = new Date(t.clock.now()).toISOString();
       const revoke = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${key.id}`, headers: bearer(adminOfA.token) });

@@ -70,14 +70,29 @@ test('authorize: another organization is a 404, a missing scope a 403 with the s
   );
 });
 
-test('authorize: roles bind users, not keys', () => {
-  const user: Principal = { ...principal, kind: 'user', role: 'member', scopes: ['*'] };
+test('authorize: roles bind every credential with a user behind it; service keys are judged by scopes', () => {
+  const user: Principal = { ...principal, kind: 'user', role: 'member', scopes: ['*'], userId: 'usr_1' };
   assert.equal(
     errorName(() => authorize(user, { minimumRole: 'admin' })),
     'insufficient_role',
   );
   assert.equal(
     errorName(() => authorize({ ...user, role: 'owner' }, { minimumRole: 'admin' })),
+    'none',
+  );
+  const usersKey: Principal = { ...user, kind: 'api_key' };
+  assert.equal(
+    errorName(() => authorize(usersKey, { minimumRole: 'admin' })),
+    'insufficient_role',
+  );
+  assert.equal(
+    errorName(() => authorize({ ...usersKey, role: null }, { minimumRole: 'readonly' })),
+    'insufficient_role',
+    'fails closed',
+  );
+  const { userId: _, ...serviceKey } = usersKey;
+  assert.equal(
+    errorName(() => authorize({ ...serviceKey, role: null }, { minimumRole: 'admin' })),
     'none',
   );
 });

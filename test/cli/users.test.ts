@@ -50,7 +50,15 @@ test('disable ends the sessions and refuses login; enable lets the user back in'
   assert.equal(JSON.parse(disabled.stdout).disabled, true);
   assert.equal(JSON.parse(disabled.stdout).sessions_ended, 1);
 
+  const userId = JSON.parse(disabled.stdout).id as string;
   await withApp(async (app) => {
+    // Running servers learn it through the change feed: the user, and each session ended.
+    const feed = await app.services.storage.db.selectFrom('change_feed').select(['topic', 'entity_id']).orderBy('id').execute();
+    assert.deepEqual(
+      feed.map((r) => r.topic),
+      ['session', 'user'],
+    );
+    assert.equal(feed[1]?.entity_id, userId);
     const me = await app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${access}` } });
     assert.equal(me.statusCode, 401, 'the access token issued before stops');
     assert.equal((await app.inject(login)).statusCode, 401, 'a disabled user answers like a wrong password');
@@ -58,6 +66,14 @@ test('disable ends the sessions and refuses login; enable lets the user back in'
 
   const enabled = run(['user', 'enable', 'ada@example.com']);
   assert.equal(enabled.status, 0, enabled.stderr);
+  await withApp(async (app) => {
+    const last = await app.services.storage.db
+      .selectFrom('change_feed')
+      .select(['topic', 'entity_id'])
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    assert.deepEqual(last, { topic: 'user', entity_id: userId });
+  });
   assert.match(enabled.stdout, /^enabled ada@example.com \(usr_/);
   await withApp(async (app) => {
     const res = await app.inject(login);

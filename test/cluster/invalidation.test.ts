@@ -16,9 +16,11 @@ test('local bus: a publish reaches subscribers of its topic only, synchronously'
 });
 
 test('Redis bus: an invalidation on one node reaches the others, and the publisher at once', async () => {
-  const a = createRedisBus(REDIS, silent);
-  const b = createRedisBus(REDIS, silent);
-  const c = createRedisBus(REDIS, silent);
+  // A channel of this test's own: other suites publish on the shared Redis at the same time.
+  const channel = `test:${process.pid}:${Date.now()}:invalidate`;
+  const a = createRedisBus(REDIS, silent, channel);
+  const b = createRedisBus(REDIS, silent, channel);
+  const c = createRedisBus(REDIS, silent, channel);
   try {
     await new Promise((r) => setTimeout(r, 200)); // let the subscribers attach
     const onA: string[] = [];

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import Provider from 'oidc-provider';
+import { ManualClock } from '../../src/lib/clock.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
 
@@ -42,13 +43,18 @@ before(async () => {
     extraTokenClaims: () => ({ org: 'acme' }),
   });
   server.on('request', provider.callback());
-  t = await createTestApp('sqlite', {
-    authMode: 'oauth2',
-    oauth2IssuerUrl: issuer,
-    oauth2Audience: 'urn:gatehouse:test',
-    oauth2Organization: 'claim:org',
-    jwksTimeout: 1,
-  });
+  t = await createTestApp(
+    'sqlite',
+    {
+      authMode: 'oauth2',
+      oauth2IssuerUrl: issuer,
+      oauth2Audience: 'urn:gatehouse:test',
+      oauth2Organization: 'claim:org',
+      jwksTimeout: 1,
+    },
+    // The provider stamps iat with the real time; a token issued after Gatehouse's "now" is refused.
+    new ManualClock(Date.now()),
+  );
   const reg = await t.app.inject({
     method: 'POST',
     url: '/v1/organizations/register',

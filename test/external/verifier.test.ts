@@ -88,6 +88,10 @@ describe('external issuers against a loopback provider', () => {
     assert.equal(await v(await idp.sign({ org: 'ext', iss: 'https://evil.example' }, { now })), 'invalid_issuer');
     assert.equal(await v(await idp.sign({ org: 'ext', exp: Math.floor(now / 1000) - 100 }, { now })), 'token_expired');
     assert.equal(await v(await idp.sign({ org: 'nope' }, { now })), 'invalid_token');
+    // Issued in the future beyond the clock skew (30 s): ERR-4011, as docs/errors.md says.
+    const issuedLater = Math.floor(now / 1000) + 31;
+    assert.equal(await v(await idp.sign({ org: 'ext', iat: issuedLater, exp: issuedLater + 600 }, { now })), 'token_not_yet_valid');
+    assert.equal(await v(await idp.sign({ org: 'ext', iat: issuedLater - 1 }, { now })), 'ok');
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     assert.equal(await v(await idp.sign({ org: 'ext' }, { now, alg: 'ES256', key: ec.privateKey })), 'unsupported_algorithm');
     const b64 = (x: object) => Buffer.from(JSON.stringify(x)).toString('base64url');

@@ -29,8 +29,14 @@ test('a space outside the credential is a 403 on any protected route; inside it,
   assert.equal(outside.statusCode, 403);
   assert.equal(outside.json().error, 'memory_space_forbidden');
   const huge = await me('x'.repeat(6000));
-  assert.equal(huge.statusCode, 403);
-  assert.ok(huge.body.length < 600, 'an over-long header is not echoed back whole');
+  assert.equal(huge.statusCode, 400, 'a name longer than 64 breaks the naming rule');
+  assert.equal(huge.json().error, 'invalid_memory_space_name');
+  assert.ok(!huge.body.includes('xxxxxxxxxx'), 'a malformed header is not echoed back');
+  for (const bad of ['a b', '../../x', 'é', 'a\u0000b']) {
+    const res = await me(bad);
+    assert.equal(res.statusCode, 400, `${JSON.stringify(bad)}: ${res.body}`);
+    assert.equal(res.json().code, 'ERR-1052');
+  }
   const list = await app.app.inject({
     method: 'GET',
     url: '/v1/api-keys',

@@ -14,6 +14,12 @@ test('gatehouse init: creates the first organization and owner once; refuses bad
   const short = run(['init', '--org', 'Acme Inc', '--email', 'ada@example.com', '--password-stdin'], 'short\n');
   assert.equal(short.status, 1);
   assert.match(short.stderr, /8 to 256 characters/);
+  for (const weak of ['12345678', 'ada@example.com', 'Acme Inc']) {
+    const res = run(['init', '--org', 'Acme Inc', '--email', 'ada@example.com', '--password-stdin'], `${weak}\n`);
+    assert.equal(res.status, 1, weak);
+    assert.match(res.stderr, /too easy|common or easily guessed|your own email/, weak);
+    assert.ok(!res.stderr.includes(weak === '12345678' ? weak : '\u0000'), 'never echoed');
+  }
   const badEmail = run(['init', '--org', 'Acme Inc', '--email', 'nope', '--password-stdin'], 'a long password\n');
   assert.equal(badEmail.status, 1);
   assert.match(badEmail.stderr, /invalid email/);

@@ -76,7 +76,31 @@ export function problem(body: string): Record<string, unknown> {
   return rest;
 }
 
-/** Adds a user to `owner`'s organization with `role`; answers that user's access token there. */
+/**
+ * Invites `email` into `owner`'s organization with `role` and answers the one-time token. Adding a
+ * member always goes through an invitation the person accepts (`acceptInvitation`).
+ */
+export async function inviteMember(t: TestApp, owner: Registered, email: string, role: string, access = owner.access): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/v1/organizations/${owner.slug}/members`,
+    headers: bearer(access),
+    payload: { email, role },
+  });
+  assert.equal(res.statusCode, 202, res.body);
+  registerSecret(res.json().token);
+  return res.json().token;
+}
+
+/** An existing user accepts an invitation with their own session. */
+export async function acceptInvitation(t: TestApp, token: string, access: string): Promise<void> {
+  const res = await t.app.inject({ method: 'POST', url: '/v1/invitations/accept', headers: bearer(access), payload: { token } });
+  assert.equal(res.statusCode, 200, res.body);
+  registerSecret(res.json().tokens.access_token);
+  registerSecret(res.json().tokens.refresh_token);
+}
+
+/** Adds a user to `owner`'s organization with `role` (invited, then accepted); answers that user's access token there. */
 export async function addMember(t: TestApp, owner: Registered, role: string): Promise<{ token: string; userId: string }> {
   const password = `pw-${role}-${Math.random().toString(36).slice(2)}`;
   const email = `${role}-${Math.random().toString(36).slice(2, 8)}@example.com`;
@@ -85,13 +109,7 @@ export async function addMember(t: TestApp, owner: Registered, role: string): Pr
   assert.equal(reg.statusCode, 201, reg.body);
   registerSecret(reg.json().tokens.access_token);
   registerSecret(reg.json().tokens.refresh_token);
-  const add = await t.app.inject({
-    method: 'POST',
-    url: `/v1/organizations/${owner.slug}/members`,
-    headers: bearer(owner.access),
-    payload: { email, role },
-  });
-  assert.equal(add.statusCode, 201, add.body);
+  await acceptInvitation(t, await inviteMember(t, owner, email, role), reg.json().tokens.access_token);
   const res = await login(t, email, password, owner.slug);
   assert.equal(res.statusCode, 200, res.body);
   return { token: res.json().access_token, userId: reg.json().user.id };

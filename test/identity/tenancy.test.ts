@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { BACKENDS } from '../support/backends.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
-import { addMember, bearer, login, type Registered, registerOrg } from './support.ts';
+import { acceptInvitation, addMember, bearer, login, type Registered, registerOrg } from './support.ts';
 
 for (const backend of BACKENDS) {
   describe(`organizations, members and memory spaces (${backend})`, () => {
@@ -121,7 +121,9 @@ for (const backend of BACKENDS) {
         headers: bearer(a.access),
         payload: { email: b.email, role: 'owner' },
       });
-      assert.equal(add.statusCode, 201);
+      assert.equal(add.statusCode, 202, 'an invitation, pending until b accepts');
+      registerSecret(add.json().token);
+      await acceptInvitation(t, add.json().token, b.access);
       const again = await t.app.inject({
         method: 'POST',
         url: '/v1/organizations/alpha/members',

@@ -10,6 +10,7 @@ import type { ConfigKey } from '../../src/config/index.ts';
 import { failOnce } from '../../src/ratelimit/guard.ts';
 import { problem, registerOrg } from '../identity/support.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import type { BackendName } from '../support/backends.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
 
 const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -30,15 +31,17 @@ test('the lockout starts at the threshold, doubles with each attempt and stops g
   assert.equal(failOnce(c, 1000 + 600_001, rule).failures, 1, 'failures older than the window are forgotten');
 });
 
-const backends: [string, Partial<Record<ConfigKey, unknown>>][] = [
-  ['memory', {}],
-  ['redis', { redisUrl: REDIS_URL }],
+/** Without Redis the counters live in the database (SQLite or PostgreSQL); with it, in Redis. */
+const backends: [string, BackendName, Partial<Record<ConfigKey, unknown>>][] = [
+  ['sqlite', 'sqlite', {}],
+  ['postgres', 'postgres', {}],
+  ['redis', 'sqlite', { redisUrl: REDIS_URL }],
 ];
 
-for (const [name, extra] of backends) {
+for (const [name, backend, extra] of backends) {
   describe(`login brute-force protection (${name})`, () => {
     async function setup() {
-      const t = await createTestApp('sqlite', { ...extra, redisKeyPrefix: `gatehouse:test:${randomBytes(6).toString('hex')}:` });
+      const t = await createTestApp(backend, { ...extra, redisKeyPrefix: `gatehouse:test:${randomBytes(6).toString('hex')}:` });
       apps.push(t);
       return { t, owner: await registerOrg(t) };
     }
@@ -85,6 +88,43 @@ for (const [name, extra] of backends) {
       for (let i = 0; i < 21; i++) statuses.push((await attempt(t, `user${i}@example.com`, 'guess', '198.51.100.40')).statusCode);
       assert.deepEqual(statuses, [...Array(20).fill(401), 429]);
       assert.equal((await attempt(t, 'user0@example.com', 'guess', '198.51.100.41')).statusCode, 401, 'other IPs are unaffected');
+    });
+
+    test('failures count per account whatever the identifier: 5 wrong by email, then 4 wrong and the right one by username', async () => {
+      const { t } = await setup();
+      const password = `long enough pw ${randomBytes(4).toString('hex')}`;
+      registerSecret(password);
+      const reg = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/register',
+        payload: { email: 'Dual.Id@example.com', username: 'dual-id', password },
+      });
+      assert.equal(reg.statusCode, 201, reg.body);
+      registerSecret(reg.json().tokens.refresh_token);
+      const byName = (pw: string, ip: string) =>
+        t.app.inject({ method: 'POST', url: '/v1/auth/login', remoteAddress: ip, payload: { username: 'DUAL-ID', password: pw } });
+      // Each from its own IP: only the account counter can lock.
+      for (let i = 0; i < 5; i++)
+        assert.equal((await attempt(t, 'dual.id@example.com', 'wrong password', `203.0.113.${i}`)).statusCode, 401);
+      for (let i = 0; i < 4; i++) assert.equal((await byName('wrong password', `203.0.113.${10 + i}`)).statusCode, 429);
+      const right = await byName(password, '203.0.113.20');
+      assert.equal(right.statusCode, 429, 'the account is locked whichever identifier names it');
+      assert.equal((await attempt(t, 'dual.id@example.com', password, '203.0.113.21')).statusCode, 429);
+    });
+
+    test('an unknown username is counted like a known one, and never locks the account whose id it spells', async () => {
+      const { t, owner } = await setup();
+      for (let i = 0; i < 6; i++) {
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          remoteAddress: `203.0.113.${40 + i}`,
+          payload: { username: owner.userId, password: 'wrong password' },
+        });
+      }
+      const res = await attempt(t, owner.email, owner.password, '203.0.113.60');
+      assert.equal(res.statusCode, 200, res.body);
+      registerSecret(res.json().refresh_token);
     });
   });
 }

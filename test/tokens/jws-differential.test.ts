@@ -85,6 +85,8 @@ async function theirs(token: string, key: KeyObject, algorithms = opts.algorithm
       issuer: ISS,
       audience: AUD,
       clockTolerance: 30,
+      // jose checks that `iat` is not in the future only with a maxTokenAge (every token here has an iat).
+      maxTokenAge: '10y',
       currentDate: new Date(NOW),
       typ: 'at+jwt',
       requiredClaims: ['exp'],
@@ -110,6 +112,18 @@ for (const alg of ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'] as JwsAlgorithm[
       await agree(await mint(alg, k.sign), k.verify, 'ok');
       await agree(await mint(alg, k.sign, { exp: iat - 10 }), k.verify, 'ok');
       await agree(await mint(alg, k.sign, { nbf: iat + 10 }), k.verify, 'ok');
+      await agree(await mint(alg, k.sign, { iat: iat + 30 }), k.verify, 'ok');
+    });
+
+    test('issued in the future beyond the skew: token_not_yet_valid', async () => {
+      await agree(await mint(alg, k.sign, { iat: iat + 31 }), k.verify, 'token_not_yet_valid');
+      await agree(await mint(alg, k.sign, { iat: iat + 86_400, exp: iat + 90_000 }), k.verify, 'token_not_yet_valid');
+    });
+
+    test('claims nested deeper than 32 levels: invalid_token (ours only: jose has no such bound)', async () => {
+      let deep: unknown = 1;
+      for (let i = 0; i < 40; i++) deep = [deep];
+      assert.equal(await ours(await mint(alg, k.sign, { deep }), k.verify), 'invalid_token');
     });
 
     test('claims: expired, not yet valid, wrong issuer, wrong or missing audience, no exp', async () => {

@@ -7,14 +7,35 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { loadConfig } from '../../src/config/index.ts';
 import { GatehouseError } from '../../src/errors/index.ts';
+import { addMembership } from '../../src/identity/memberships.ts';
+import { createOrganization } from '../../src/identity/organizations.ts';
+import { createUser } from '../../src/identity/users.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createServices } from '../../src/services.ts';
 import { createTestApp, TEST_SECRETS, type TestApp } from '../support/app.ts';
 import { BACKENDS, openTestStorage } from '../support/backends.ts';
 
+/** A real member of a real organization: a token acts as its user, so the user must exist. */
+const who = { userId: '', orgId: '' };
+
+async function seedMember(t: TestApp): Promise<void> {
+  const now = t.clock.now();
+  const org = await createOrganization(t.services.storage.db, { name: 'Tokens', slug: 'tokens' }, now);
+  const user = await createUser(t.services.storage.db, { email: 'member@example.com', displayName: 'M', passwordHash: 'x' }, now);
+  await addMembership(t.services.storage.db, org.id, user.id, 'member', now);
+  who.userId = user.id;
+  who.orgId = org.id;
+}
+
 const issue = (t: TestApp, extra: Record<string, unknown> = {}) =>
-  t.services.tokens.issueAccessToken({ subject: 'usr_1', organizationId: 'org_1', role: 'member', scopes: ['contexts:read'], ...extra });
+  t.services.tokens.issueAccessToken({
+    subject: who.userId,
+    organizationId: who.orgId,
+    role: 'member',
+    scopes: ['contexts:read'],
+    ...extra,
+  });
 
 async function errorOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -31,8 +52,19 @@ for (const backend of BACKENDS) {
     let t: TestApp;
     before(async () => {
       t = await createTestApp(backend);
+      await seedMember(t);
     });
     after(() => t.close());
+
+    test("a token acts as its user: refused once the user is no member of the token's organization", async () => {
+      const { token } = await t.services.tokens.issueAccessToken({
+        subject: 'usr_nobody',
+        organizationId: who.orgId,
+        role: 'owner',
+        scopes: ['*'],
+      });
+      assert.equal(await errorOf(t.services.tokens.verify(token, { ip: '1' })), 'token_revoked');
+    });
 
     test('an access token is an RFC 9068 JWT that verifies into a Principal', async () => {
       const { token, expiresAt } = await issue(t, { memorySpaces: ['tenant_acme'] });
@@ -47,7 +79,7 @@ for (const backend of BACKENDS) {
       assert.equal(expiresAt, (p.exp as number) * 1000);
       const principal = await t.services.tokens.verify(token, { ip: '127.0.0.1' });
       assert.equal(principal.kind, 'user');
-      assert.equal(principal.organizationId, 'org_1');
+      assert.equal(principal.organizationId, who.orgId);
       assert.deepEqual(principal.scopes, ['contexts:read']);
       assert.deepEqual(principal.memorySpaces, ['tenant_acme']);
       assert.equal(principal.sessionId, undefined);
@@ -85,7 +117,7 @@ for (const backend of BACKENDS) {
       const set = createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
       for (const tok of [old, fresh]) {
         await jwtVerify(tok, set, { issuer: t.config.issuer, audience: t.config.audience, currentDate: new Date(t.clock.now()) });
-        assert.equal((await t.services.tokens.verify(tok, { ip: '1' })).subject, 'usr_1');
+        assert.equal((await t.services.tokens.verify(tok, { ip: '1' })).subject, who.userId);
       }
       t.clock.advance((900 + 30) * 1000 + 1);
       assert.equal((await t.services.tokens.jwks()).keys.length, 1);

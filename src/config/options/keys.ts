@@ -13,6 +13,15 @@ export const keysOptions = {
     doc: 'The environment this deployment serves: keys of the other environment are refused (`ERR-5004`).',
     default: 'live',
   }),
+  apiKeyMaxLifetimeDays: integer({
+    doc:
+      'Key-lifetime policy, in days. `0`: no policy — a key may be created without an expiry, and an explicit expiry may be at most 3650 days away. ' +
+      'Any other value: every key expires within that many days (a key asked for without an expiry gets the maximum; one asked for beyond it is refused with `ERR-5050`). ' +
+      'An organization may set a shorter policy of its own (`api_key_max_lifetime_days` on `PATCH /v1/organizations/{org}`); the shorter one applies. A key minted by a key never outlives its parent.',
+    default: 0,
+    min: 0,
+    max: 3650,
+  }),
   apiKeyCacheSize: integer({
     doc: 'Verified API keys kept in memory (the hot set; oldest out first). `0` asks storage on every request.',
     default: 10_000,

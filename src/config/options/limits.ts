@@ -82,13 +82,13 @@ export const limitsOptions = {
     },
   }),
   redisKeyPrefix: string({
-    doc: 'Prefix of every Redis key Gatehouse writes (rate-limit buckets, brute-force counters), so deployments can share one Redis.',
+    doc: 'Prefix of every Redis key Gatehouse writes (rate-limit buckets, brute-force counters) and of its invalidation channel (`<prefix>invalidate`), so deployments can share one Redis.',
     default: 'gatehouse:',
     pattern: /^[A-Za-z0-9:_.-]{1,64}$/,
     patternDoc: '1-64 letters, digits, or : _ . -',
   }),
   bruteForceThreshold: integer({
-    doc: 'Failed attempts per account (login, invitation acceptance, password change) within `bruteForceWindow` before further attempts get 429.',
+    doc: 'Failed attempts per account (login by email or username alike, invitation acceptance, password change) within `bruteForceWindow` before further attempts get 429. Counters live in Redis when `redisUrl` is set, else in the database, so a restart keeps them.',
     default: 5,
     min: 1,
     max: 1000,

@@ -1,4 +1,4 @@
-import { boolean, string } from '../option.ts';
+import { boolean, duration, string } from '../option.ts';
 
 export const storageOptions = {
   databaseUrl: string<string>({
@@ -16,5 +16,11 @@ export const storageOptions = {
     secret: true,
     pattern: /^rediss?:\/\//,
     patternDoc: 'a redis:// or rediss:// URL',
+  }),
+  changeFeedPollInterval: duration({
+    doc: 'How often a server reads the change feed, the table through which a revocation made by another process (a CLI run, another node) reaches its caches. Keep it well under 1 s: that is the promised revocation delay. With `redisUrl`, Redis pub/sub is faster still; the feed remains the durable path.',
+    default: 0.25,
+    min: 0.02,
+    max: 1,
   }),
 } as const;

@@ -34,6 +34,12 @@ export const tokenOptions = {
     default: 30 * 86_400,
     min: 60,
   }),
+  refreshReuseLeeway: duration({
+    doc: 'A refresh token presented again this soon after it was rotated, while its successor is still unused, answers `409` (`ERR-3050`, use the newest token) instead of counting as reuse: concurrent refreshes from two tabs or workers never end the session. Later, or once the successor was used, it is reuse and ends the session. `0` turns the leeway off.',
+    default: 10,
+    min: 0,
+    max: 60,
+  }),
   signingAlgorithm: oneOf(['RS256', 'ES256', 'EdDSA', 'HS256'], {
     doc: 'Algorithm of newly generated signing keys. HS256 also needs `allowHs256`.',
     default: 'RS256',

@@ -1,6 +1,8 @@
 import { hash } from 'node:crypto';
+import { EVERY_ENTRY } from '../../cluster/invalidation.ts';
 import type { CoreDeps } from '../../deps.ts';
 import { GatehouseError } from '../../errors/index.ts';
+import type { PartyResolver } from '../../identity/parties.ts';
 import { type CacheStats, ExpiringCache } from '../../lib/expiring-cache.ts';
 import { newId } from '../../lib/ids.ts';
 import { keyedHash } from '../../lib/secure.ts';
@@ -75,7 +77,7 @@ const invalid = () => new GatehouseError('api_key_invalid', 'Invalid API key');
 
 /**
  * API keys: checksum → in-process cache (by SHA-256 fingerprint) → keyed hash → storage, with a
- * bounded negative cache for unknown keys. Expiry, grace periods and CIDR allowlists are checked
+ * bounded negative cache for unknown keys; then the user behind the key (its creator) narrows it. Expiry, grace periods and CIDR allowlists are checked
  * against the clock on every hit; revocation, rotation and updates invalidate the cache at once
  * (on every node through the bus). Usage is written in batches.
  *
@@ -84,8 +86,8 @@ const invalid = () => new GatehouseError('api_key_invalid', 'Invalid API key');
  * const { key } = await keys.create({ organizationId, createdBy: null, name: 'ci', scopes: ['contexts:read'], memorySpaces: '*' });
  * const principal = await keys.verify(key, { ip: '10.0.0.1' });
  */
-export function createApiKeyService(deps: CoreDeps): ApiKeyService {
-  const { config, storage, clock, secrets, bus, audit, log } = deps;
+export function createApiKeyService(deps: CoreDeps & { readonly parties: PartyResolver }): ApiKeyService {
+  const { config, storage, clock, secrets, bus, audit, log, parties } = deps;
   const db = storage.db;
   const ttl = config.apiKeyCacheTtl * 1000;
   const positive = new ExpiringCache<Verified>(config.apiKeyCacheSize);
@@ -98,7 +100,8 @@ export function createApiKeyService(deps: CoreDeps): ApiKeyService {
 
   bus.subscribe('api_key', (id) => {
     generation++;
-    positive.deleteWhere((v) => v.row.id === id);
+    if (id === EVERY_ENTRY) positive.clear();
+    else positive.deleteWhere((v) => v.row.id === id);
   });
 
   function principalOf(row: ApiKeyRow): Principal {
@@ -172,8 +175,11 @@ export function createApiKeyService(deps: CoreDeps): ApiKeyService {
       );
     }
     if (v.allow && !v.allow.allows(ctx.ip)) throw new GatehouseError('api_key_ip_not_allowed', 'Client IP not allowed for this API key');
+    // A key made by a user acts as that user: narrowed to what they may do now, or nothing.
+    const acting = await parties.actAs(v.principal);
+    if (!acting) throw new GatehouseError('api_key_creator_inactive', 'The user behind this API key no longer has access');
     usage.record(row.id, now);
-    return v.principal;
+    return acting;
   }
 
   function mint(environment: KeyEnvironment): { key: string; key_hash: string; display_prefix: string; last_four: string } {

@@ -50,4 +50,19 @@ export const apiKeyErrors = {
     description: 'A credential can only create or narrow to scopes and memory spaces it holds itself.',
     oauth: 'insufficient_scope',
   },
+  api_key_lifetime_exceeded: {
+    code: 'ERR-5050',
+    status: 400,
+    title: 'API key lifetime too long',
+    description:
+      "The requested expiry is past the longest lifetime allowed: the server's `apiKeyMaxLifetimeDays`, the organization's key-lifetime policy, or (for a key minted by a key) the parent key's own expiry.",
+  },
+  api_key_creator_inactive: {
+    code: 'ERR-5051',
+    status: 401,
+    title: 'The user behind this API key has no access',
+    description:
+      'A key made by a user acts as that user. The user was removed from the organization, disabled or deleted, so the key does nothing. It works again if the user is re-added or enabled.',
+    oauth: 'invalid_token',
+  },
 } as const satisfies Record<string, ErrorSpec>;

@@ -65,4 +65,12 @@ export const identityErrors = {
     description: 'The invitation token is unknown, already used, revoked or expired.',
     oauth: 'invalid_request',
   },
+  weak_password: {
+    code: 'ERR-2050',
+    status: 400,
+    title: 'Password is too easy to guess',
+    description:
+      "The password is on the list of common and breached passwords (or a close variant of one), or is made mostly from the account's own email, username, name or organization. Choose a longer passphrase of unrelated words.",
+    oauth: 'invalid_request',
+  },
 } as const satisfies Record<string, ErrorSpec>;

@@ -6,6 +6,7 @@ import decisionRoutes from './decision/index.ts';
 import forwardAuthRoutes from './forward-auth/index.ts';
 import healthRoutes from './health.ts';
 import identityRoutes from './identity/index.ts';
+import oauthRoutes from './oauth/index.ts';
 import tokenRoutes from './tokens/index.ts';
 
 /** Every route module, registered in this order. Each folder holds one route (or small resource) per file. */
@@ -18,4 +19,5 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(decisionRoutes);
   await app.register(forwardAuthRoutes);
   await app.register(auditRoutes);
+  await app.register(oauthRoutes);
 }

@@ -1,4 +1,4 @@
-import { isValidScope, roleAtLeast, ungrantable } from '../../../authorization/index.ts';
+import { isValidScope, ungrantable } from '../../../authorization/index.ts';
 import { validateCidrs } from '../../../credentials/api-keys/cidr.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import type { Principal } from '../../../pipeline/principal.ts';
@@ -65,7 +65,33 @@ export function checkMetadata(metadata: Record<string, unknown> | undefined): vo
   }
 }
 
-/** Users below admin manage only the keys they created; admins, owners and keys manage all. */
-export function mayManage(principal: Principal, createdBy: string | null): boolean {
-  return principal.kind !== 'user' || roleAtLeast(principal.role, 'admin') || (createdBy !== null && createdBy === principal.userId);
+/** No key, whatever the settings, expires further away than this. */
+export const KEY_LIFETIME_CEILING_DAYS = 3650;
+const DAY_MS = 86_400_000;
+
+/**
+ * When a new key expires: what was asked for (epoch ms, or null for no expiry), held to the
+ * lifetime policy (the shorter of the server's and the organization's, when either is set; an
+ * omitted expiry gets the policy's maximum), to the hard ceiling, and — for a key minted by a key —
+ * to the parent key's own end. Asking beyond the policy or the ceiling is `api_key_lifetime_exceeded`;
+ * a child simply ends with its parent.
+ */
+export function keyExpiry(
+  principal: Principal,
+  requested: number | null,
+  now: number,
+  policyDays: readonly (number | null)[],
+): number | null {
+  const days = policyDays.filter((d): d is number => d !== null && d > 0);
+  const policy = days.length > 0 ? Math.min(...days) : undefined;
+  const limit = now + Math.min(policy ?? KEY_LIFETIME_CEILING_DAYS, KEY_LIFETIME_CEILING_DAYS) * DAY_MS;
+  if (requested !== null && requested > limit) {
+    const why =
+      policy !== undefined ? `the lifetime policy allows at most ${policy} days` : `keys live at most ${KEY_LIFETIME_CEILING_DAYS} days`;
+    throw new GatehouseError('api_key_lifetime_exceeded', `body/expires_at is too far away: ${why}`);
+  }
+  let expiresAt = requested ?? (policy !== undefined ? limit : null);
+  const parentEnd = principal.kind === 'api_key' ? principal.expiresAt : undefined;
+  if (parentEnd !== undefined && (expiresAt === null || expiresAt > parentEnd)) expiresAt = parentEnd;
+  return expiresAt;
 }

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { renderKey } from '../../../credentials/api-keys/render.ts';
 import { GatehouseError } from '../../../errors/index.ts';
+import { getOrganizationById } from '../../../identity/organizations.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { actorOf } from '../identity/context.ts';
-import { checkCidrs, checkMetadata, checkRateLimitTier, checkScopes, checkSpaces } from './checks.ts';
-import { createdKeySchema, descriptionSchema, nameSchema, scopesSchema, spacesSchema } from './schemas.ts';
+import { checkCidrs, checkMetadata, checkRateLimitTier, checkScopes, checkSpaces, KEY_LIFETIME_CEILING_DAYS, keyExpiry } from './checks.ts';
+import { createdKeySchema, descriptionSchema, metadataSchema, nameSchema, scopesSchema, spacesSchema } from './schemas.ts';
 
 interface CreateBody {
   name: string;
@@ -40,10 +41,15 @@ export default async function createKeyRoute(app: FastifyInstance): Promise<void
             scopes: scopesSchema,
             memory_spaces: spacesSchema,
             expires_at: { type: 'string', format: 'date-time' },
-            expires_in_days: { type: 'integer', minimum: 1, maximum: 3650 },
+            expires_in_days: {
+              type: 'integer',
+              minimum: 1,
+              maximum: KEY_LIFETIME_CEILING_DAYS,
+              description: 'Lifetime in days; at most the lifetime policy (`apiKeyMaxLifetimeDays`, the organization policy)',
+            },
             environment: { type: 'string', enum: ['live', 'test'] },
             rate_limit: { type: 'string', minLength: 1, maxLength: 64, description: 'Rate-limit tier name' },
-            metadata: { type: 'object', additionalProperties: true },
+            metadata: metadataSchema,
             allowed_cidrs: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 64 } },
           },
         },
@@ -57,13 +63,15 @@ export default async function createKeyRoute(app: FastifyInstance): Promise<void
       if (b.expires_at !== undefined && b.expires_in_days !== undefined) {
         throw new GatehouseError('validation_failed', 'body must have at most one of expires_at and expires_in_days');
       }
-      const expiresAt =
+      const requested =
         b.expires_at !== undefined
           ? Date.parse(b.expires_at)
           : b.expires_in_days !== undefined
             ? now + b.expires_in_days * 86_400_000
             : null;
-      if (expiresAt !== null && expiresAt <= now) throw new GatehouseError('validation_failed', 'body/expires_at must be in the future');
+      if (requested !== null && !(requested > now)) throw new GatehouseError('validation_failed', 'body/expires_at must be in the future');
+      const org = await getOrganizationById(services.storage.db, principal.organizationId);
+      const expiresAt = keyExpiry(principal, requested, now, [services.config.apiKeyMaxLifetimeDays, org.api_key_max_lifetime_days]);
       const spaces = b.memory_spaces ?? principal.memorySpaces;
       checkScopes(principal, b.scopes);
       await checkSpaces(services.storage.db, principal, spaces);

@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { missingScopes } from '../../../authorization/index.ts';
-import { renderKey } from '../../../credentials/api-keys/render.ts';
+import { type KeyAction, mayActOnKey, missingScopes, roleAtLeast } from '../../../authorization/index.ts';
+import { parseSpaces, renderKey } from '../../../credentials/api-keys/render.ts';
 import { findKey, listKeys } from '../../../credentials/api-keys/repository.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import type { Principal } from '../../../pipeline/principal.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { actorOf, checkCursor, page } from '../identity/context.ts';
-import { checkMetadata, checkScopes, mayManage } from './checks.ts';
-import { createdKeySchema, descriptionSchema, idParams, keySchema, nameSchema, scopesSchema } from './schemas.ts';
+import { checkMetadata, checkScopes, checkSpaces } from './checks.ts';
+import { createdKeySchema, descriptionSchema, idParams, keySchema, metadataSchema, nameSchema, scopesSchema } from './schemas.ts';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 
@@ -25,14 +25,23 @@ export default async function manageKeyRoutes(app: FastifyInstance): Promise<voi
   const { services } = app;
   const db = services.storage.db;
 
-  /** The key, if it is in the caller's organization and the caller may manage it; else 404. */
+  /**
+   * The key, if it is in the caller's organization and the party behind the caller may do `action`
+   * to it (src/authorization/keys.ts); else 404, exactly like a missing key.
+   */
   async function keyFor(
     request: IdReq,
-    write: boolean,
+    action: KeyAction,
   ): Promise<{ principal: Principal; row: NonNullable<Awaited<ReturnType<typeof findKey>>> }> {
     const principal = principalOf(request);
     const row = await findKey(db, principal.organizationId, request.params.id);
-    if (!row || (write && !mayManage(principal, row.created_by))) throw new GatehouseError('not_found', 'API key not found');
+    const creatorRole =
+      row?.created_by != null && row.created_by !== principal.userId
+        ? (await services.parties.standing(row.organization_id, row.created_by))?.role
+        : undefined;
+    if (!row || !mayActOnKey(principal, action, { createdBy: row.created_by, creatorRole })) {
+      throw new GatehouseError('not_found', 'API key not found');
+    }
     return { principal, row };
   }
 
@@ -83,6 +92,8 @@ export default async function manageKeyRoutes(app: FastifyInstance): Promise<voi
           ...(q.state ? { state: q.state } : {}),
           ...(q.environment ? { environment: q.environment } : {}),
           ...(q.name ? { namePrefix: q.name } : {}),
+          // Below admin, a user (through any credential) sees only the keys they made.
+          ...(principal.userId !== undefined && !roleAtLeast(principal.role, 'admin') ? { createdBy: principal.userId } : {}),
         },
         q.limit,
         checkCursor(q.cursor),
@@ -98,7 +109,7 @@ export default async function manageKeyRoutes(app: FastifyInstance): Promise<voi
       preHandler: requireAuth({ scopes: ['keys:read'] }),
       schema: { tags: ['api keys'], summary: 'Get a key (masked)', params: idParams, response: { 200: keySchema } },
     },
-    async (request) => renderKey((await keyFor(request, false)).row, services.clock.now()),
+    async (request) => renderKey((await keyFor(request, 'view')).row, services.clock.now()),
   );
 
   app.patch<{
@@ -119,7 +130,7 @@ export default async function manageKeyRoutes(app: FastifyInstance): Promise<voi
           properties: {
             name: nameSchema,
             description: descriptionSchema,
-            metadata: { type: 'object', additionalProperties: true },
+            metadata: metadataSchema,
             scopes: scopesSchema,
           },
         },
@@ -127,7 +138,7 @@ export default async function manageKeyRoutes(app: FastifyInstance): Promise<voi
       },
     },
     async (request) => {
-      const { principal, row } = await keyFor(request, true);
+      const { principal, row } = await keyFor(request, 'change');
       const b = request.body;
       if (b.scopes !== undefined) {
         checkScopes(principal, b.scopes);
@@ -144,7 +155,7 @@ export default async function manageKeyRoutes(app: FastifyInstance): Promise<voi
   );
 
   const revokeHandler = async (request: IdReq) => {
-    const { principal, row } = await keyFor(request, true);
+    const { principal, row } = await keyFor(request, 'change');
     const revoked = await services.apiKeys.revoke(principal.organizationId, row.id);
     audit('api_key.revoked', principal, row.id, request);
     return renderKey(revoked, services.clock.now());
@@ -182,7 +193,10 @@ export default async function manageKeyRoutes(app: FastifyInstance): Promise<voi
       },
     },
     async (request, reply) => {
-      const { principal, row } = await keyFor(request, true);
+      const { principal, row } = await keyFor(request, 'rotate');
+      // The successor is a new secret with the key's scopes and spaces: the caller must hold them all.
+      checkScopes(principal, JSON.parse(row.scopes) as string[]);
+      await checkSpaces(db, principal, parseSpaces(row.memory_spaces));
       const grace = request.body.grace_period_seconds ?? 0;
       const { row: next, key } = await services.apiKeys.rotate(principal.organizationId, row.id, grace);
       audit('api_key.rotated', principal, row.id, request, { grace_period_seconds: grace });

@@ -45,13 +45,15 @@ export const idParams = {
 export const scopesSchema = { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 200 } } as const;
 export const spacesSchema = {
   oneOf: [
-    { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 64 } },
+    { type: 'array', maxItems: 100, items: { type: 'string', 'x-space-name': true } },
     { type: 'string', enum: ['*'] },
   ],
 } as const;
 
-/** A key's name: one line, no control characters. */
-export const nameSchema = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$' } as const;
+/** A key's name: one line, not blank, nothing that disguises text (src/identity/normalize.ts). */
+export const nameSchema = { type: 'string', minLength: 1, maxLength: 200, 'x-human-name': true } as const;
+/** Free-form key metadata: an object of at most 64 members nested at most 5 levels (4 KiB is checked in checks.ts). */
+export const metadataSchema = { type: 'object', additionalProperties: true, maxProperties: 64, 'x-max-depth': 5 } as const;
 /** Free text: tabs and line breaks allowed, other control characters not. */
 export const descriptionSchema = {
   type: 'string',

@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { authorize, resolveMemorySpace } from '../../../authorization/index.ts';
+import { authorize } from '../../../authorization/index.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
+import { checkedMemorySpace } from '../../memory-space.ts';
 
 interface VerifyBody {
   key: string;
@@ -32,7 +33,7 @@ export default async function verifyKeyRoute(app: FastifyInstance): Promise<void
           properties: {
             key: { type: 'string', minLength: 1, maxLength: 512 },
             required_scopes: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 200 } },
-            memory_space: { type: 'string', maxLength: 64 },
+            memory_space: { type: 'string', 'x-space-name': true },
             client_ip: {
               type: 'string',
               maxLength: 64,
@@ -68,7 +69,7 @@ export default async function verifyKeyRoute(app: FastifyInstance): Promise<void
       try {
         if (!services.apiKeys.matches(b.key)) throw new GatehouseError('api_key_invalid', 'Invalid API key');
         const p = await services.apiKeys.verifyForOrganization(b.key, { ip: b.client_ip ?? request.ip }, caller.organizationId);
-        const space = resolveMemorySpace(p, b.memory_space);
+        const space = await checkedMemorySpace(services.storage.db, p, b.memory_space, 'body/memory_space');
         authorize(p, { scopes: b.required_scopes ?? [] });
         return {
           valid: true,

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { authorize, isValidScope, resolveMemorySpace } from '../../../authorization/index.ts';
+import { authorize, isValidScope } from '../../../authorization/index.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
+import { headerValue } from '../../header-value.ts';
+import { checkedMemorySpace } from '../../memory-space.ts';
 import { renderPrincipal } from './render.ts';
 import { principalSchema } from './schemas.ts';
 
@@ -19,7 +21,12 @@ function namedSpace(body: CheckBody, header: string | string[] | undefined): str
   if (body.memory_space !== undefined) return body.memory_space;
   if (typeof header === 'string' && header !== '') return header;
   const m = body.path ? SPACE_SEGMENT.exec(body.path) : null;
-  return m?.[1] !== undefined ? decodeURIComponent(m[1]) : undefined;
+  if (m?.[1] === undefined) return undefined;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    throw new GatehouseError('validation_failed', 'body/path has malformed percent-encoding');
+  }
 }
 
 /**
@@ -31,18 +38,30 @@ export default async function checkRoute(app: FastifyInstance): Promise<void> {
     '/v1/auth/check',
     {
       preHandler: requireAuth(),
+      config: { resourceParam: true },
       schema: {
         tags: ['decision'],
         summary: 'Decide whether a credential may do something',
         description:
           'Send the credential in the usual headers. 200 with the Principal when allowed; 401 (bad or missing credential) or 403 (scope, memory space) otherwise, with RFC 6750 challenges.',
         security: [{ bearer: [] }, { apiKey: [] }],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            resource: {
+              type: 'string',
+              maxLength: 500,
+              description: 'The registered resource (RFC 8707) the token must be for; 401s then point at its metadata',
+            },
+          },
+        },
         body: {
           type: 'object',
           additionalProperties: false,
           properties: {
             required_scopes: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 200 } },
-            memory_space: { type: 'string', minLength: 1, maxLength: 64 },
+            memory_space: { type: 'string', 'x-space-name': true },
             method: { type: 'string', maxLength: 16 },
             path: { type: 'string', maxLength: 2048 },
           },
@@ -62,12 +81,17 @@ export default async function checkRoute(app: FastifyInstance): Promise<void> {
       const bad = scopes.find((s) => !isValidScope(s));
       if (bad !== undefined)
         throw new GatehouseError('validation_failed', `body/required_scopes contains an invalid scope: ${bad.slice(0, 60)}`);
-      const space = resolveMemorySpace(principal, namedSpace(body, request.headers['x-memory-space']));
+      const space = await checkedMemorySpace(
+        app.services.storage.db,
+        principal,
+        namedSpace(body, request.headers['x-memory-space']),
+        'memory space',
+      );
       authorize(principal, { scopes });
-      reply.header('x-gatehouse-subject', principal.subject);
+      reply.header('x-gatehouse-subject', headerValue(principal.subject));
       reply.header('x-gatehouse-organization', principal.organizationId);
       if (space !== undefined) reply.header('x-gatehouse-memory-space', space);
-      reply.header('x-gatehouse-scopes', principal.scopes.join(' '));
+      reply.header('x-gatehouse-scopes', headerValue(principal.scopes.join(' ')));
       return { allowed: true, memory_space: space ?? null, principal: renderPrincipal(principal) };
     },
   );

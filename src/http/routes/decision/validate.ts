@@ -22,10 +22,22 @@ export default async function validateRoute(app: FastifyInstance): Promise<void>
     '/v1/auth/validate',
     {
       preHandler: requireAuth(),
+      config: { resourceParam: true },
       schema: {
         tags: ['decision'],
         summary: 'Validate the presented credential and return its claims',
         security: [{ bearer: [] }, { apiKey: [] }],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            resource: {
+              type: 'string',
+              maxLength: 500,
+              description: 'The registered resource (RFC 8707) the token must be for; 401s then point at its metadata',
+            },
+          },
+        },
         response: {
           200: {
             type: 'object',

@@ -1,41 +1,38 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { assertPasswordAllowed } from '../../../credentials/password-policy.ts';
 import { assertPasswordAcceptable, hashPassword } from '../../../credentials/passwords.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import {
   acceptInvitation,
-  createInvitation,
   findOpenInvitation,
-  INVITATION_PREFIX,
   INVITATION_SHAPE,
   listInvitations,
   renderInvitation,
   revokeInvitation,
 } from '../../../identity/invitations.ts';
-import { addMembership, findMembership } from '../../../identity/memberships.ts';
+import { inviteByEmail } from '../../../identity/invite.ts';
+import { addMembership } from '../../../identity/memberships.ts';
 import { normalizeEmail } from '../../../identity/normalize.ts';
+import { getOrganizationById } from '../../../identity/organizations.ts';
 import type { Role } from '../../../identity/tables.ts';
 import { createUser, findUserByIdentifier, getUser } from '../../../identity/users.ts';
-import { keyedHash, randomToken } from '../../../lib/secure.ts';
+import { keyedHash } from '../../../lib/secure.ts';
 import type { Principal } from '../../../pipeline/principal.ts';
 import { requireAuth } from '../../auth.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { actorOf, checkCursor, organizationFor, page } from './context.ts';
-import { displayName, email, orgParams, pageQuery, password, role, tokenSchema, username } from './schemas.ts';
-
-const invitationSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    organization_id: { type: 'string' },
-    email: { type: 'string' },
-    role,
-    state: { type: 'string', enum: ['pending', 'accepted', 'revoked', 'expired'] },
-    invited_by: { type: ['string', 'null'] },
-    created_at: { type: 'string', format: 'date-time' },
-    expires_at: { type: 'string', format: 'date-time' },
-    accepted_at: { type: ['string', 'null'], format: 'date-time' },
-  },
-} as const;
+import {
+  createdInvitationSchema,
+  displayName,
+  email,
+  invitationSchema,
+  orgParams,
+  pageQuery,
+  password,
+  role,
+  tokenSchema,
+  username,
+} from './schemas.ts';
 
 interface AcceptBody {
   token: string;
@@ -59,40 +56,21 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
         summary: 'Invite someone by email; answers a one-time token (shown once), valid for 7 days',
         params: orgParams,
         body: { type: 'object', additionalProperties: false, required: ['email', 'role'], properties: { email, role } },
-        response: { 201: { type: 'object', properties: { ...invitationSchema.properties, token: { type: 'string' } } } },
+        response: { 201: createdInvitationSchema },
       },
     },
     async (request, reply) => {
       const { org, principal } = await organizationFor(request, { scopes: ['invitations:write'], minimumRole: 'admin' });
-      if (request.body.role === 'owner' && principal.role !== 'owner') {
-        throw new GatehouseError('insufficient_role', 'Only an owner may invite an owner');
-      }
-      const existing = await findUserByIdentifier(db, { email: request.body.email });
-      if (existing && (await findMembership(db, org.id, existing.id))) throw new GatehouseError('already_member');
-      const token = `${INVITATION_PREFIX}${randomToken(32)}`;
-      const now = services.clock.now();
-      const row = await createInvitation(
-        db,
-        {
-          organizationId: org.id,
-          email: request.body.email,
-          role: request.body.role,
-          tokenHash: hash(token),
-          invitedBy: principal.userId ?? null,
-        },
-        now,
-      );
-      services.audit.record({
-        action: 'invitation.created',
-        outcome: 'success',
+      const { row, token } = await inviteByEmail(services, {
         organizationId: org.id,
-        actor: actorOf(principal),
-        target: { type: 'invitation', id: row.id },
-        ...requestFacts(request),
-        details: { role: row.role },
+        email: request.body.email,
+        role: request.body.role,
+        by: { role: principal.role ?? null, userId: principal.userId ?? null, actor: actorOf(principal) },
+        via: 'invitations',
+        facts: requestFacts(request),
       });
       reply.code(201);
-      return { ...renderInvitation(row, now), token };
+      return { ...renderInvitation(row, services.clock.now()), token };
     },
   );
 
@@ -205,6 +183,16 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
       if (!existing && request.body.password === undefined)
         throw new GatehouseError('validation_failed', 'body/password is required for a new account');
       if (request.body.password !== undefined) assertPasswordAcceptable(request.body.password);
+      if (!existing && request.body.password !== undefined) {
+        const org = await getOrganizationById(db, invitation.organization_id);
+        await assertPasswordAllowed(request.body.password, {
+          email: invitation.email,
+          username: request.body.username,
+          name: request.body.name,
+          organizationName: org.name,
+          organizationSlug: org.slug,
+        });
+      }
       const passwordHash = existing ? undefined : await hashPassword(request.body.password ?? '');
       const userId = await services.storage.transaction(async (trx) => {
         const user =
@@ -224,6 +212,8 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
         return user.id;
       });
       await services.limits.guard.recordSuccess('invitation', { ip: client.ip });
+      // A standing cached as "no member" (a key of a user removed and now invited back) is stale.
+      services.bus.publish('membership', `${invitation.organization_id}:${userId}`);
       services.audit.record({
         action: 'invitation.accepted',
         outcome: 'success',
@@ -233,6 +223,16 @@ export default async function invitationRoutes(app: FastifyInstance): Promise<vo
         ip: client.ip,
         requestId: String(request.id),
         details: { role: invitation.role },
+      });
+      // The membership exists from here on, and only by the person's own acceptance.
+      services.audit.record({
+        action: 'membership.added',
+        outcome: 'success',
+        organizationId: invitation.organization_id,
+        actor: { type: 'user', id: userId },
+        target: { type: 'user', id: userId },
+        ...client,
+        details: { role: invitation.role, invitation_id: invitation.id, invited_by: invitation.invited_by },
       });
       const { session_id: _, ...tokens } = await services.sessions.start({
         userId,

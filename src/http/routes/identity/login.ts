@@ -3,9 +3,8 @@ import type { AuditEventInput } from '../../../audit/audit.ts';
 import { verifyPassword } from '../../../credentials/passwords.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import { membershipsOfUser } from '../../../identity/memberships.ts';
-import { normalizeEmail, normalizeUsername } from '../../../identity/normalize.ts';
 import type { UserRow } from '../../../identity/tables.ts';
-import { findUserByIdentifier } from '../../../identity/users.ts';
+import { attemptAccountKey, findUserByIdentifier } from '../../../identity/users.ts';
 import type { Services } from '../../../services.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { email, tokenSchema } from './schemas.ts';
@@ -53,15 +52,17 @@ export default async function loginRoute(app: FastifyInstance): Promise<void> {
       const { email: e, username: u, password, organization } = request.body;
       if ((e === undefined) === (u === undefined))
         throw new GatehouseError('validation_failed', 'body must have exactly one of email or username');
-      const account = e !== undefined ? normalizeEmail(e) : normalizeUsername(u ?? '');
+      const identifier = e !== undefined ? { email: e } : { username: u ?? '' };
       const client = requestFacts(request);
-      const keys = { account, ip: client.ip };
+      // One indexed lookup whether or not the account exists; failures count per account,
+      // whichever identifier named it (an unknown identifier is a counter of its own).
+      const user = await findUserByIdentifier(services.storage.db, identifier);
+      const keys = { account: attemptAccountKey(user, identifier), ip: client.ip };
       try {
         await services.limits.guard.assertAllowed('login', keys);
       } catch (err) {
         if (err instanceof GatehouseError && err.error === 'too_many_attempts') {
-          const who = findUserByIdentifier(services.storage.db, e !== undefined ? { email: e } : { username: u ?? '' });
-          auditAccount(services, who, organization, (userId, organizationId) => ({
+          auditAccount(services, Promise.resolve(user), organization, (userId, organizationId) => ({
             action: 'auth.login.locked',
             outcome: 'denied',
             organizationId,
@@ -73,7 +74,6 @@ export default async function loginRoute(app: FastifyInstance): Promise<void> {
         }
         throw err;
       }
-      const user = await findUserByIdentifier(services.storage.db, e !== undefined ? { email: e } : { username: u ?? '' });
       const passwordOk = await verifyPassword(user?.password_hash, password);
       const memberships = user && passwordOk ? await membershipsOfUser(services.storage.db, user.id) : [];
       const membership =

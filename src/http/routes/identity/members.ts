@@ -1,14 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatehouseError } from '../../../errors/index.ts';
-import { addMembership, countOwners, findMembership, listMembers, removeMembership, setRole } from '../../../identity/memberships.ts';
+import { renderInvitation } from '../../../identity/invitations.ts';
+import { inviteByEmail } from '../../../identity/invite.ts';
+import { countOwners, findMembership, listMembers, removeMembership, setRole } from '../../../identity/memberships.ts';
 import type { Role } from '../../../identity/tables.ts';
-import { findUserByIdentifier } from '../../../identity/users.ts';
 import type { Principal } from '../../../pipeline/principal.ts';
 import type { Services } from '../../../services.ts';
 import { requireAuth } from '../../auth.ts';
 import { type RequestFacts, requestFacts } from '../../request-facts.ts';
 import { actorOf, checkCursor, organizationFor, page } from './context.ts';
-import { email, iso, orgParams, pageQuery, role } from './schemas.ts';
+import { createdInvitationSchema, email, iso, orgParams, pageQuery, role } from './schemas.ts';
 
 type Params = { Params: { org: string } };
 type MemberParams = { Params: { org: string; user_id: string } };
@@ -45,7 +46,7 @@ interface Caller extends RequestFacts {
 
 const callerOf = (principal: Principal, request: FastifyRequest): Caller => ({ principal, ...requestFacts(request) });
 
-/** `membership.added`, `membership.role_changed`, `membership.removed`: target is the member's user id. */
+/** `membership.role_changed`, `membership.removed`: target is the member's user id (`membership.added` comes with acceptance). */
 function audit(services: Services, orgId: string, caller: Caller, action: string, userId: string, details: Record<string, string>) {
   services.audit.record({
     action,
@@ -103,28 +104,35 @@ export default async function memberRoutes(app: FastifyInstance): Promise<void> 
       preHandler: requireAuth(),
       schema: {
         tags: ['members'],
-        summary: 'Add an existing user by email (to invite someone new, use invitations)',
+        summary: 'Add someone by email: sends an invitation they must accept (202)',
+        description: [
+          'Nobody joins an organization without their consent. This creates an invitation, exactly like',
+          '`POST /v1/organizations/{org}/invitations`, and answers **202** with it and its one-time `token`',
+          '(shown once): hand the token to the person; they accept with `POST /v1/invitations/accept` (an',
+          'existing user with their own session, a new one by choosing a password). They are a member from',
+          'then on. The answer is the same whether or not the email is registered on this server.',
+          '',
+          'Changed: this route used to add an existing user at once (201 with the member) and answer 404',
+          'for an unknown email, which both bypassed consent and told anyone who registered an organization',
+          'whether an email had an account. `409 already_member` remains for current members.',
+        ].join('\n'),
         params: orgParams,
         body: { type: 'object', additionalProperties: false, required: ['email', 'role'], properties: { email, role } },
-        response: { 201: memberSchema },
+        response: { 202: createdInvitationSchema },
       },
     },
     async (request, reply) => {
       const { org, principal } = await organizationFor(request, { scopes: ['members:write'], minimumRole: 'admin' });
-      assertMayTouchOwner(principal, request.body.role);
-      const user = await findUserByIdentifier(db, { email: request.body.email });
-      if (!user) throw new GatehouseError('not_found', 'No user with this email; send an invitation instead');
-      const m = await addMembership(db, org.id, user.id, request.body.role, services.clock.now());
-      audit(services, org.id, callerOf(principal, request), 'membership.added', user.id, { role: m.role });
-      reply.code(201);
-      return {
-        id: user.id,
-        email: user.email,
-        username: user.username,
-        name: user.display_name,
-        role: m.role,
-        joined_at: iso(m.created_at),
-      };
+      const { row, token } = await inviteByEmail(services, {
+        organizationId: org.id,
+        email: request.body.email,
+        role: request.body.role,
+        by: { role: principal.role ?? null, userId: principal.userId ?? null, actor: actorOf(principal) },
+        via: 'members',
+        facts: requestFacts(request),
+      });
+      reply.code(202);
+      return { ...renderInvitation(row, services.clock.now()), token };
     },
   );
 
@@ -190,8 +198,12 @@ export default async function memberRoutes(app: FastifyInstance): Promise<void> 
   );
 }
 
-/** A role change or removal ends the member's sessions in that organization (their tokens carry the old role). */
+/**
+ * A role change or removal ends the member's sessions in that organization (their tokens carry the
+ * old role), and every credential acting for them (the keys they made) sees the new standing at once.
+ */
 async function revokeMemberSessions(services: Services, organizationId: string, userId: string, caller: Caller): Promise<void> {
+  services.bus.publish('membership', `${organizationId}:${userId}`);
   await services.sessions.revokeAllForUser(userId, 'membership_removed', {
     organizationId,
     by: { actor: actorOf(caller.principal), ip: caller.ip, requestId: caller.requestId },

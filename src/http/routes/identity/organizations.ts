@@ -43,15 +43,29 @@ export default async function organizationRoutes(app: FastifyInstance): Promise<
     async (request) => renderOrganization((await organizationFor(request, { scopes: ['org:read'] })).org),
   );
 
-  app.patch<Params & { Body: { name?: string; slug?: string } }>(
+  app.patch<Params & { Body: { name?: string; slug?: string; api_key_max_lifetime_days?: number | null } }>(
     '/v1/organizations/:org',
     {
       preHandler: requireAuth(),
       schema: {
         tags: ['organizations'],
-        summary: 'Rename an organization or change its slug (owner or admin)',
+        summary: 'Rename an organization, change its slug or its API-key lifetime policy (owner or admin)',
         params: orgParams,
-        body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: displayName, slug } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            name: displayName,
+            slug,
+            api_key_max_lifetime_days: {
+              type: ['integer', 'null'],
+              minimum: 1,
+              maximum: 3650,
+              description: 'Every new key expires within this many days (null lifts the organization policy). Existing keys are unchanged.',
+            },
+          },
+        },
         response: { 200: organizationSchema },
       },
     },
@@ -92,6 +106,7 @@ export default async function organizationRoutes(app: FastifyInstance): Promise<
       });
       await deleteOrganization(db, org.id);
       for (const id of keyIds) services.bus.publish('api_key', id);
+      services.bus.publish('organization', org.id);
       services.audit.record({
         action: 'organization.deleted',
         outcome: 'success',

@@ -7,7 +7,13 @@ import { requestFacts } from '../../request-facts.ts';
 import { displayName, email, iso, organizationSchema, password, slug, tokenSchema, username, userSchema } from './schemas.ts';
 
 export function renderOrganization(o: OrganizationRow) {
-  return { id: o.id, name: o.name, slug: o.slug, created_at: iso(o.created_at) };
+  return {
+    id: o.id,
+    name: o.name,
+    slug: o.slug,
+    api_key_max_lifetime_days: o.api_key_max_lifetime_days,
+    created_at: iso(o.created_at),
+  };
 }
 
 interface OrgBody {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { logout } from '../../../credentials/logout.ts';
+import { assertPasswordAllowed } from '../../../credentials/password-policy.ts';
 import { assertPasswordAcceptable, hashPassword, verifyPassword } from '../../../credentials/passwords.ts';
-import { sessionOfRefreshToken } from '../../../credentials/sessions.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import { membershipsOfUser } from '../../../identity/memberships.ts';
 import { getOrganizationById } from '../../../identity/organizations.ts';
@@ -8,6 +9,7 @@ import { getUser, renderUser, setPasswordHash } from '../../../identity/users.ts
 import { principalOf, requireAuth } from '../../auth.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { renderPrincipal } from '../decision/render.ts';
+import { actorOf } from './context.ts';
 import { renderOrganization } from './register.ts';
 import { organizationSchema, password, tokenSchema, userSchema } from './schemas.ts';
 
@@ -29,6 +31,8 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
       schema: {
         tags: ['identity'],
         summary: 'Rotate a refresh token: answers new tokens; a reused token ends the whole session',
+        description:
+          'Each refresh token works once. Concurrent refreshes with the same token (two tabs, two workers): one wins; the others get `409` `ERR-3050` (use the newest token) and nothing is revoked, as long as they come within `refreshReuseLeeway` seconds (default 10) of the rotation and before its successor is used. A rotated token presented later is reuse (`401` `ERR-3003`): the whole session ends.',
         body: refreshBody,
         response: { 200: tokenSchema },
       },
@@ -42,30 +46,32 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
       preHandler: requireAuth(),
       schema: {
         tags: ['identity'],
-        summary: "End the caller's session (or the one a given refresh token belongs to)",
+        summary:
+          "End the caller's session, and the session a given refresh token belongs to when it is the same user's; a refresh token that is not the caller's is refused",
         body: { type: 'object', additionalProperties: false, properties: { refresh_token: { type: 'string', maxLength: 512 } } },
         response: { 204: { type: 'null' } },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const given = request.body?.refresh_token;
-      const sessionId = given !== undefined ? await sessionOfRefreshToken(services, given) : principal.sessionId;
-      if (sessionId !== undefined) {
-        const session = await services.storage.db.selectFrom('sessions').select(['user_id']).where('id', '=', sessionId).executeTakeFirst();
-        if (session && session.user_id === principal.userId) {
-          const by = { actor: { type: 'user', id: principal.subject } as const, ip: request.ip, requestId: String(request.id) };
-          await services.sessions.revoke(sessionId, 'logout', by);
-          services.audit.record({
-            action: 'auth.logout',
-            outcome: 'success',
-            organizationId: principal.organizationId,
-            actor: { type: 'user', id: principal.subject },
-            target: { type: 'session', id: sessionId },
-            ...requestFacts(request),
-          });
-        }
+      const facts = requestFacts(request);
+      const actor = actorOf(principal);
+      const { ended, refusal } = await logout(services, principal, request.body?.refresh_token, {
+        actor,
+        ip: facts.ip,
+        requestId: facts.requestId,
+      });
+      for (const sessionId of ended) {
+        services.audit.record({
+          action: 'auth.logout',
+          outcome: 'success',
+          organizationId: principal.organizationId,
+          actor,
+          target: { type: 'session', id: sessionId },
+          ...facts,
+        });
       }
+      if (refusal) throw refusal;
       reply.code(204);
     },
   );
@@ -151,6 +157,14 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
         throw new GatehouseError('wrong_current_password');
       }
       await services.limits.guard.recordSuccess('password_change', keys);
+      const org = await getOrganizationById(services.storage.db, principal.organizationId);
+      await assertPasswordAllowed(new_password, {
+        email: user.email,
+        username: user.username,
+        name: user.display_name,
+        organizationName: org.name,
+        organizationSlug: org.slug,
+      });
       await setPasswordHash(services.storage.db, user.id, await hashPassword(new_password), services.clock.now());
       const revoked = await services.sessions.revokeAllForUser(user.id, 'password_changed', {
         ...(principal.sessionId !== undefined ? { except: principal.sessionId } : {}),

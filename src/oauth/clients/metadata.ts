@@ -1,0 +1,107 @@
+import { isRegistrableRedirectUri } from '../checks/redirect-uri.ts';
+import { parseScope } from '../checks/scope.ts';
+import { OAuthError } from '../errors.ts';
+
+export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+
+export const AUTH_METHODS: readonly AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
+export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+
+/** Client metadata after validation (RFC 7591 §2 names, the subset Gatehouse supports). */
+export interface ClientMetadata {
+  readonly client_name: string;
+  readonly redirect_uris: readonly string[];
+  readonly grant_types: readonly GrantType[];
+  readonly token_endpoint_auth_method: AuthMethod;
+  readonly scope: string | null;
+  readonly jwks: { keys: readonly Record<string, unknown>[] } | null;
+  readonly client_uri: string | null;
+  readonly logo_uri: string | null;
+}
+
+const bad = (description: string) => new OAuthError('invalid_client_metadata', description);
+
+function stringList(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw bad(`${field} must be an array of strings`);
+  if (value.length > 20) throw bad(`${field} has too many entries`);
+  return [...new Set(value as string[])];
+}
+
+function httpsUrl(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.length > 2000) throw bad(`${field} must be a URL`);
+  try {
+    if (new URL(value).protocol !== 'https:') throw new Error('not https');
+  } catch {
+    throw bad(`${field} must be an https URL`);
+  }
+  return value;
+}
+
+/**
+ * Validates client metadata (registration, update, or a Client ID Metadata Document). Unknown
+ * members are ignored (RFC 7591 §2); known ones must be well-formed and consistent.
+ */
+export function validateClientMetadata(
+  raw: unknown,
+  defaults: { authMethod: AuthMethod } = { authMethod: 'client_secret_basic' },
+): ClientMetadata {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad('Client metadata must be a JSON object');
+  const m = raw as Record<string, unknown>;
+  const redirectUris = m.redirect_uris === undefined ? [] : stringList(m.redirect_uris, 'redirect_uris');
+  const badUri = redirectUris.find((u) => !isRegistrableRedirectUri(u));
+  if (badUri !== undefined) {
+    throw new OAuthError(
+      'invalid_redirect_uri',
+      'Redirect URIs must be https, http on a loopback address, or a private-use scheme, without a fragment',
+    );
+  }
+  const method = m.token_endpoint_auth_method ?? defaults.authMethod;
+  if (typeof method !== 'string' || !(AUTH_METHODS as readonly string[]).includes(method)) {
+    throw bad(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`);
+  }
+  const grants = m.grant_types === undefined ? ['authorization_code'] : stringList(m.grant_types, 'grant_types');
+  const unknownGrant = grants.find((g) => !(GRANT_TYPES as readonly string[]).includes(g));
+  if (unknownGrant !== undefined) throw bad(`Unsupported grant type: ${unknownGrant.slice(0, 60)}`);
+  if (m.response_types !== undefined) {
+    const types = stringList(m.response_types, 'response_types');
+    if (types.some((t) => t !== 'code')) throw bad('Only the "code" response type is supported');
+  }
+  if (grants.includes('client_credentials') && method === 'none') throw bad('Public clients cannot use client_credentials');
+  if (grants.includes('refresh_token') && !grants.includes('authorization_code')) throw bad('refresh_token needs authorization_code');
+  if (grants.includes('authorization_code') && redirectUris.length === 0)
+    throw new OAuthError('invalid_redirect_uri', 'redirect_uris is required for authorization_code');
+  let jwks: ClientMetadata['jwks'] = null;
+  if (m.jwks_uri !== undefined) throw bad('jwks_uri is not supported; send jwks');
+  if (m.jwks !== undefined) {
+    const keys = (m.jwks as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(keys) || keys.length === 0 || keys.length > 10 || keys.some((k) => k === null || typeof k !== 'object')) {
+      throw bad('jwks must be a JWK Set with 1 to 10 keys');
+    }
+    if (keys.some((k) => 'd' in (k as object) || 'k' in (k as object))) throw bad('jwks must hold public keys only');
+    jwks = { keys: keys as Record<string, unknown>[] };
+  }
+  if (method === 'private_key_jwt' && jwks === null) throw bad('private_key_jwt needs jwks');
+  const name = m.client_name ?? 'Unnamed client';
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw bad('client_name must be 1 to 200 characters');
+  if (m.scope !== undefined && typeof m.scope !== 'string') throw bad('scope must be a string');
+  let scope: string | null = null;
+  if (typeof m.scope === 'string' && m.scope.trim() !== '') {
+    try {
+      scope = parseScope(m.scope).join(' ');
+    } catch {
+      throw bad('scope holds an invalid scope');
+    }
+  }
+  return {
+    client_name: name.trim(),
+    redirect_uris: redirectUris,
+    grant_types: grants as GrantType[],
+    token_endpoint_auth_method: method as AuthMethod,
+    scope,
+    jwks,
+    client_uri: httpsUrl(m.client_uri, 'client_uri'),
+    logo_uri: httpsUrl(m.logo_uri, 'logo_uri'),
+  };
+}

@@ -1,0 +1,80 @@
+import { findRefreshToken, findSession } from '../credentials/session-repository.ts';
+import { keyedHash } from '../lib/secure.ts';
+import type { Client } from './clients/client.ts';
+import type { OAuthContext } from './context.ts';
+import { OAUTH_REFRESH_SHAPE } from './issue.ts';
+import { findGrant } from './records/grants.ts';
+import { audienceList, unverifiedClaims } from './token-claims.ts';
+
+const INACTIVE = Object.freeze({ active: false });
+
+/** A refresh token of `client` that still works, as introspection shows it. */
+async function refreshTokenInfo(ctx: OAuthContext, client: Client, token: string): Promise<Record<string, unknown>> {
+  const row = await findRefreshToken(ctx.storage.db, keyedHash(ctx.secrets.pepper, token));
+  if (!row || row.used_at !== null) return INACTIVE;
+  const [grant, session] = await Promise.all([findGrant(ctx.storage.db, row.session_id), findSession(ctx.storage.db, row.session_id)]);
+  const now = ctx.clock.now();
+  if (!grant || grant.client_id !== client.id || !session || session.revoked_at !== null || session.absolute_expires_at <= now)
+    return INACTIVE;
+  if (session.last_used_at + ctx.config.refreshIdleTtl * 1000 <= now) return INACTIVE;
+  return {
+    active: true,
+    token_type: 'refresh_token',
+    client_id: client.id,
+    scope: grant.scope,
+    sub: session.user_id,
+    iss: ctx.config.issuer,
+    exp: Math.floor(Math.min(session.absolute_expires_at, session.last_used_at + ctx.config.refreshIdleTtl * 1000) / 1000),
+  };
+}
+
+/**
+ * RFC 7662: what a token is, for the client it was issued to. Anything invalid, expired, revoked
+ * or issued to another client is exactly `{"active": false}`.
+ */
+export async function introspect(ctx: OAuthContext, client: Client, token: string): Promise<Record<string, unknown>> {
+  if (OAUTH_REFRESH_SHAPE.test(token)) return refreshTokenInfo(ctx, client, token);
+  const claims = unverifiedClaims(token);
+  if (!claims || claims.client_id !== client.id) return INACTIVE;
+  const aud = audienceList(claims);
+  try {
+    await ctx.tokens.verify(token, { ip: '', ...(aud[0] !== undefined ? { audience: aud[0] } : {}) });
+  } catch {
+    return INACTIVE;
+  }
+  return {
+    active: true,
+    token_type: 'Bearer',
+    client_id: client.id,
+    scope: claims.scope,
+    sub: claims.sub,
+    aud: aud.length === 1 ? aud[0] : aud,
+    iss: claims.iss,
+    exp: claims.exp,
+    iat: claims.iat,
+    jti: claims.jti,
+    org_id: claims.org_id,
+  };
+}
+
+/** RFC 7009: ends the grant behind a refresh token or a user-delegated access token of `client`. Unknown tokens: nothing. */
+export async function revoke(ctx: OAuthContext, client: Client, token: string): Promise<void> {
+  let sessionId: string | undefined;
+  if (OAUTH_REFRESH_SHAPE.test(token)) {
+    const row = await findRefreshToken(ctx.storage.db, keyedHash(ctx.secrets.pepper, token));
+    const grant = row ? await findGrant(ctx.storage.db, row.session_id) : undefined;
+    if (grant?.client_id === client.id) sessionId = grant.session_id;
+  } else {
+    const claims = unverifiedClaims(token);
+    if (claims && claims.client_id === client.id && typeof claims.sid === 'string') {
+      const aud = audienceList(claims);
+      try {
+        await ctx.tokens.verify(token, { ip: '', ...(aud[0] !== undefined ? { audience: aud[0] } : {}) });
+        sessionId = claims.sid;
+      } catch {
+        // Invalid or already revoked: nothing to do.
+      }
+    }
+  }
+  if (sessionId !== undefined) await ctx.sessions.revoke(sessionId, 'logout', { actor: { type: 'oauth_client', id: client.id } });
+}

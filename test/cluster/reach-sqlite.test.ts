@@ -1,0 +1,3 @@
+import { reachSuite } from './reach-suite.ts';
+
+reachSuite('sqlite', { redis: false });
