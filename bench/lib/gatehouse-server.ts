@@ -16,6 +16,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import SQLite from 'better-sqlite3';
 import { loadConfig } from '../../src/config/index.ts';
 import { generateKey } from '../../src/credentials/api-keys/format.ts';
+import { openLivePolicy } from '../../src/edge/policy/index.ts';
+import { createProxyServer } from '../../src/edge/proxy/server.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { requireAuth } from '../../src/http/auth.ts';
 import { registerOrganization } from '../../src/identity/register.ts';
@@ -39,6 +41,26 @@ export interface GatehouseReady {
   keys: number;
   seedSeconds: number;
   mintSeconds: number;
+  /** With `BENCH_PROXY_UPSTREAM`: the port of a `gatehouse proxy` in this process, in front of that upstream. */
+  proxyPort?: number;
+}
+
+/** `gatehouse proxy` in this process (idle while other scenarios run), when `BENCH_PROXY_UPSTREAM` names an upstream. */
+async function startProxy(): Promise<{ proxyPort?: number }> {
+  const upstream = process.env.BENCH_PROXY_UPSTREAM;
+  if (!upstream) return {};
+  const policy = openLivePolicy({ file: config.routePolicy, tiers: Object.keys(config.rateLimitTiers), log: services.log });
+  const proxy = createProxyServer({
+    services,
+    policy,
+    realm: config.realm,
+    upstream: new URL(upstream),
+    timeoutMs: 30_000,
+    log: services.log,
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const a = proxy.address();
+  return { proxyPort: typeof a === 'object' && a ? a.port : 0 };
 }
 
 const eld = monitorEventLoopDelay({ resolution: 5 });
@@ -63,6 +85,7 @@ const config = loadConfig({
     rateLimitApiKey: 1_000_000,
     rateLimitUser: 1_000_000,
     // BENCH_REDIS_URL: limits (and invalidation) through Redis, as with several nodes (npm run bench:limits).
+    ...(process.env.BENCH_ROUTE_POLICY ? { routePolicy: process.env.BENCH_ROUTE_POLICY } : {}),
     ...(process.env.BENCH_REDIS_URL
       ? { redisUrl: process.env.BENCH_REDIS_URL, redisKeyPrefix: process.env.BENCH_REDIS_PREFIX ?? 'gatehouse:bench:' }
       : {}),
@@ -164,6 +187,7 @@ const ready: GatehouseReady = {
   keys: storedKeys,
   seedSeconds,
   mintSeconds,
+  ...(await startProxy()),
 };
 process.stdout.write(`${JSON.stringify(ready)}\n`);
 process.on('SIGTERM', () => {

@@ -9,6 +9,8 @@ import { registerInit } from './init.ts';
 import { registerKeys } from './keys.ts';
 import { registerLimits } from './limits.ts';
 import { registerMigrate } from './migrate.ts';
+import { registerPolicy } from './policy.ts';
+import { registerProxy } from './proxy.ts';
 import { registerServe } from './serve.ts';
 import { registerStorage } from './storage.ts';
 import { registerToken } from './token.ts';
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerLimits(program);
   registerUsers(program);
+  registerPolicy(program);
+  registerProxy(program);
   registerClients(program);
   registerBackup(program);
   registerStorage(program);

@@ -1,6 +1,7 @@
 import type { Option, OptionValue } from './option.ts';
 import { auditOptions } from './options/audit.ts';
 import { authOptions } from './options/auth.ts';
+import { edgeOptions } from './options/edge.ts';
 import { externalOptions } from './options/external.ts';
 import { keysOptions } from './options/keys.ts';
 import { limitsOptions } from './options/limits.ts';
@@ -26,6 +27,7 @@ export const configSchema = {
   ...limitsOptions,
   ...metricsOptions,
   ...auditOptions,
+  ...edgeOptions,
   ...oauthOptions,
 } as const satisfies Record<string, Option<unknown>>;
 

@@ -1,6 +1,7 @@
 import { apiKeyErrors } from './codes/api-keys.ts';
 import { authenticationErrors } from './codes/authentication.ts';
 import { authorizationErrors } from './codes/authorization.ts';
+import { edgeErrors } from './codes/edge.ts';
 import { externalErrors } from './codes/external.ts';
 import { generalErrors } from './codes/general.ts';
 import { identityErrors } from './codes/identity.ts';
@@ -26,6 +27,7 @@ export const ERRORS = {
   ...limitErrors,
   ...tokensErrors,
   ...externalErrors,
+  ...edgeErrors,
   ...oauthErrors,
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -26,14 +26,22 @@ export interface LimitContext {
   readonly requestId?: string | null;
 }
 
+/** A route with its own limit (a route policy rule's `rate_limit`): each caller gets a separate bucket under that tier. */
+export interface RouteLimit {
+  /** Names the bucket; unique per route. */
+  readonly route: string;
+  /** A configured tier. */
+  readonly tier: string;
+}
+
 export interface RateLimiter {
   readonly enabled: boolean;
-  /** Public routes: one bucket per client IP. */
-  limitAnonymous(ctx: LimitContext): Maybe<Decision | undefined>;
+  /** Public routes: one bucket per client IP (per route too, with `route`). */
+  limitAnonymous(ctx: LimitContext, route?: RouteLimit): Maybe<Decision | undefined>;
   /** The client IP's bucket without counting (routes never limited still say where the caller stands). */
   peekAnonymous(ctx: LimitContext): Maybe<Decision | undefined>;
-  /** Protected routes: one bucket per credential (API key) or subject (user, external). */
-  limitPrincipal(principal: Principal, ctx: LimitContext): Maybe<Decision | undefined>;
+  /** Protected routes: one bucket per credential (API key) or subject (user, external), per route too with `route`. */
+  limitPrincipal(principal: Principal, ctx: LimitContext, route?: RouteLimit): Maybe<Decision | undefined>;
   /** Called for every decision (metrics). */
   onDecision?: (d: Decision) => void;
 }
@@ -161,8 +169,10 @@ export function createRateLimiter(deps: LimiterDeps): RateLimiter {
 
   const limiter: RateLimiter = {
     enabled: config.rateLimitEnabled,
-    limitAnonymous(ctx) {
+    limitAnonymous(ctx, route) {
       if (!config.rateLimitEnabled) return undefined;
+      if (route !== undefined)
+        return decide('anonymous', `${ctx.ip}@${route.route}`, tier(route.tier) ?? layers.anonymous, undefined, ctx, clock.now());
       return decide('anonymous', ctx.ip, layers.anonymous, undefined, ctx, clock.now());
     },
     peekAnonymous(ctx) {
@@ -177,11 +187,13 @@ export function createRateLimiter(deps: LimiterDeps): RateLimiter {
         return seen(local.peek(key, now));
       });
     },
-    limitPrincipal(p, ctx) {
+    limitPrincipal(p, ctx, route) {
       if (!config.rateLimitEnabled || p.kind === 'development') return undefined;
       const now = clock.now();
       const layer: RateLimitLayer = p.kind === 'api_key' ? 'api_key' : 'user';
       const bucket = p.kind === 'external' ? `ext:${digest(`${p.issuer ?? ''}\n${p.subject}`)}` : p.subject;
+      const own = route !== undefined ? tier(route.tier) : undefined;
+      if (route !== undefined && own !== undefined) return decide(layer, `${bucket}@${route.route}`, own, p, ctx, now);
       const orgTier = p.rateLimitPolicy !== undefined && tiers.has(p.rateLimitPolicy) ? null : organizationTier(p.organizationId, now);
       if (orgTier instanceof Promise) return orgTier.then((t) => decide(layer, bucket, policyFor(p, t, layer), p, ctx, now));
       return decide(layer, bucket, policyFor(p, orgTier, layer), p, ctx, now);

@@ -34,6 +34,9 @@ const SCOPE_FREE = new Set([
   'GET /v1/auth/me',
   'POST /v1/auth/logout',
   'GET /v1/organizations',
+  // Forward-auth without a route policy: any valid credential (the policy names the scopes).
+  ...['GET', 'POST'].map((m) => `${m} /v1/forward-auth`),
+  ...['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((m) => `${m} /v1/forward-auth/*`),
 ]);
 /** Routes checked on their own below: they end the caller's session or the whole organization. */
 const LAST = new Set(['POST /v1/auth/logout', 'DELETE /v1/organizations/:org']);

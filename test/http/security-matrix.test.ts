@@ -16,7 +16,15 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 import { BACKENDS } from '../support/backends.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
 
-const NATIVE_SCOPE_FREE = ['/v1/auth/check', '/v1/auth/validate', '/v1/auth/me', '/v1/auth/logout', '/v1/auth/password'];
+const NATIVE_SCOPE_FREE = [
+  '/v1/forward-auth',
+  '/v1/forward-auth/*',
+  '/v1/auth/check',
+  '/v1/auth/validate',
+  '/v1/auth/me',
+  '/v1/auth/logout',
+  '/v1/auth/password',
+];
 /** Compatibility aliases run their native route, so they are scope-free exactly when it is. */
 const SCOPE_FREE = new Set([...NATIVE_SCOPE_FREE, ...ALIASES.filter((a) => NATIVE_SCOPE_FREE.includes(a.native)).map((a) => a.path)]);
 

@@ -5,6 +5,7 @@ import auditRoutes from './audit/index.ts';
 import { captureRoutes } from './compat/capture.ts';
 import { compatRoutes } from './compat/index.ts';
 import decisionRoutes from './decision/index.ts';
+import forwardAuthRoutes from './forward-auth/index.ts';
 import healthRoutes from './health.ts';
 import identityRoutes from './identity/index.ts';
 import oauthRoutes from './oauth/index.ts';
@@ -19,6 +20,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(tokenRoutes);
   await app.register(apiKeyRoutes);
   await app.register(decisionRoutes);
+  await app.register(forwardAuthRoutes);
   await app.register(auditRoutes);
   await app.register(oauthRoutes);
   // Last: aliases reuse the native routes registered above.
