@@ -9,9 +9,13 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 
 /** Operations the SDK leaves to `client.request()`: infrastructure and the same operation under another name. */
 const NOT_WRAPPED = new Set(['GET /metrics', 'POST /v1/api-keys/{id}/revoke']);
-/** Spoken by proxies (forward-auth) and by OAuth client libraries (form-encoded protocol endpoints, discovery), not by this SDK. */
+/**
+ * Spoken by proxies (forward-auth) and by OAuth client libraries (form-encoded protocol endpoints,
+ * discovery), or compatibility aliases (`/api/v1/…`) of operations the SDK calls by their own path.
+ */
 const isProtocol = (op: string) =>
   op.includes('/v1/forward-auth') ||
+  op.includes(' /api/v1/') ||
   / \/oauth\//.test(op) ||
   op.includes('/.well-known/oauth-') ||
   op.includes('/.well-known/openid-configuration');
