@@ -36,6 +36,7 @@ before(async () => {
   await ws.setup();
   t = await createTestApp('sqlite');
   owner = await registerOrg(t, 'copy-acme');
+  t.clock.advance(1); // copy-acme is the first (operator) organization: it may rotate signing keys
   await registerOrg(t, 'copy-beta');
   await addMember(t, owner, 'member');
   apiKey = (await createKey(t, owner.access, { name: 'ci', scopes: ['read'] })).key;

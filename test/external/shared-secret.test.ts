@@ -26,7 +26,18 @@ describe('shared-secret issuer', () => {
       jwtSharedSecretAlgorithms: ['HS256', 'HS384'],
       jwtSharedSecretOrganization: 'claim:tenant',
     });
-    orgId = (await registerOrg(t, 'acme')).orgId;
+    const owner = await registerOrg(t, 'acme');
+    orgId = owner.orgId;
+    // The decision API only affirms memory spaces the organization has.
+    for (const name of ['a', 'b', 'tenant_acme']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/organizations/acme/memory-spaces',
+        headers: bearer(owner.access),
+        payload: { name },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+    }
   });
   after(async () => t.close());
 

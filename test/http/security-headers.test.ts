@@ -2,7 +2,7 @@
  * Every response — success, error, 404, 405, a URL the router refuses, an answer written straight
  * to the socket — carries `nosniff`, a CSP that loads and frames nothing, `Referrer-Policy:
  * no-referrer` and `Cache-Control: no-store`; only `/docs` has the looser CSP its page needs and
- * only the JWKS may be cached.
+ * only the public documents under `/.well-known/` (JWKS, discovery, resource metadata) may be cached.
  */
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
@@ -57,7 +57,7 @@ describe('security headers on every response', () => {
             headers,
             ...(method === 'get' ? {} : { payload: {} }),
           });
-          assertHeaders(res.headers, `${method} ${path} ${res.statusCode}`, { cache: path === '/.well-known/jwks.json' });
+          assertHeaders(res.headers, `${method} ${path} ${res.statusCode}`, { cache: path.startsWith('/.well-known/') });
           n++;
         }
       }

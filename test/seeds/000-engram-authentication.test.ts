@@ -25,6 +25,27 @@ describe('seeds/000: the agent-memory authentication example', () => {
       GATEHOUSE_JWT_SHARED_SECRET_REQUIRE_EXP: 'false',
     });
     initOperator(s);
+    // The page's memory spaces exist on its server: an operator creates them here (Gatehouse only
+    // affirms spaces an organization has).
+    const login = await curl(
+      s.base,
+      'POST',
+      '/v1/auth/login',
+      { 'content-type': 'application/json' },
+      '{"email":"ops@example.com","password":"operator long password"}',
+    );
+    const ops = String(at(login.json, 'access_token'));
+    registerSecret(ops);
+    for (const name of ['tenant_acme', 'tenant_globex']) {
+      const created = await curl(
+        s.base,
+        'POST',
+        '/v1/organizations/acme/memory-spaces',
+        { 'content-type': 'application/json', authorization: `Bearer ${ops}` },
+        JSON.stringify({ name }),
+      );
+      assert.equal(created.status, 201, JSON.stringify(created.json));
+    }
     const r = await curl(
       s.base,
       'POST',
