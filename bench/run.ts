@@ -7,7 +7,8 @@
  * same connections and duration for every server. Within each scenario the servers are interleaved
  * (A B C, A B C, …) for several rounds and medians are reported. Writes the "Gatehouse against its
  * peers" and "JWT verification against the node:crypto floor" sections of docs/benchmarks.md and
- * docs/benchmarks.svg. `--quick`: one round, shorter runs, no 1M-key store.
+ * docs/benchmarks.svg, then runs bench/edge.ts (forward-auth and the proxy against nginx alone, its own
+ * section). `--quick`: one round, shorter runs, no 1M-key store.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -644,4 +645,9 @@ writeFileSync(
 );
 process.stdout.write(`${section}\n\n${microSection}\n`);
 log(`written to docs/benchmarks.md and docs/benchmarks.svg in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+// The same run goes on with forward-auth and the proxy against nginx alone (bench/edge.ts, also `npm run bench:edge`).
+execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'edge.ts'), ...(quick ? ['--quick'] : [])], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
 process.exit(0);
