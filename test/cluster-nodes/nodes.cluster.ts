@@ -151,8 +151,15 @@ test('a revoked refresh family (a reused refresh token) ends its access tokens o
     headers: { ...json, ...fresh() },
     body: JSON.stringify({ refresh_token: first.refresh_token }),
   });
-  const second = (await refreshed.json()) as { access_token: string };
+  const second = (await refreshed.json()) as { access_token: string; refresh_token: string };
   await eachNodeNow('/v1/auth/me', bearer(second.access_token), 200);
+  // The successor is used, so the old token is reuse, not a concurrent duplicate (refreshReuseLeeway).
+  const third = await fetch(`${lb.url}/v1/auth/refresh`, {
+    method: 'POST',
+    headers: { ...json, ...fresh() },
+    body: JSON.stringify({ refresh_token: second.refresh_token }),
+  });
+  assert.equal(third.status, 200);
   const reuse = await fetch(`${lb.url}/v1/auth/refresh`, {
     method: 'POST',
     headers: { ...json, ...fresh() },
@@ -171,13 +178,22 @@ async function member(role = 'member'): Promise<{ email: string; token: string; 
     body: JSON.stringify({ email, password }),
   });
   assert.equal(reg.status, 201);
-  const userId = ((await reg.json()) as { user: { id: string } }).user.id;
+  const userId = ((await reg.clone().json()) as { user: { id: string } }).user.id;
+  // Joining takes the person's acceptance: the owner invites, the user accepts with their own session.
   const add = await fetch(`${lb.url}/v1/organizations/acme/members`, {
     method: 'POST',
     headers: { ...json, ...bearer(owner) },
     body: JSON.stringify({ email, role }),
   });
-  assert.equal(add.status, 201, await add.clone().text());
+  assert.equal(add.status, 202, await add.clone().text());
+  const { token: invitation } = (await add.json()) as { token: string };
+  const ownSession = ((await reg.clone().json()) as { tokens: { access_token: string } }).tokens.access_token;
+  const accept = await fetch(`${lb.url}/v1/invitations/accept`, {
+    method: 'POST',
+    headers: { ...json, ...bearer(ownSession) },
+    body: JSON.stringify({ token: invitation }),
+  });
+  assert.equal(accept.status, 200, await accept.clone().text());
   const res = await fetch(`${lb.url}/v1/auth/login`, {
     method: 'POST',
     headers: { ...json, ...fresh() },
