@@ -125,21 +125,11 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         const known = await findRefreshToken(db, tokenHash);
         if (!known) throw new GatehouseError('invalid_refresh_token');
         const session = await findSession(db, known.session_id);
-        if (await isJustRotated(db, known, now, config.refreshReuseLeeway * 1000)) {
-          audit.record({
-            action: 'auth.refresh.duplicate',
-            outcome: 'failure',
-            organizationId: session?.organization_id ?? null,
-            actor: { type: 'user', id: session?.user_id ?? null },
-            target: { type: 'session', id: known.session_id },
-            ip: ctx.ip ?? null,
-            userAgent: ctx.userAgent ?? null,
-          });
-          throw new GatehouseError('refresh_token_rotated');
-        }
-        await revoke(known.session_id, 'reuse_detected');
+        // A duplicate of the token just rotated (a concurrent client) is refused and revokes nothing; reuse ends the session.
+        const duplicate = await isJustRotated(db, known, now, config.refreshReuseLeeway * 1000);
+        if (!duplicate) await revoke(known.session_id, 'reuse_detected');
         audit.record({
-          action: 'auth.refresh.reuse_detected',
+          action: duplicate ? 'auth.refresh.duplicate' : 'auth.refresh.reuse_detected',
           outcome: 'failure',
           organizationId: session?.organization_id ?? null,
           actor: { type: 'user', id: session?.user_id ?? null },
@@ -147,7 +137,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           ip: ctx.ip ?? null,
           userAgent: ctx.userAgent ?? null,
         });
-        throw new GatehouseError('refresh_token_reused');
+        throw new GatehouseError(duplicate ? 'refresh_token_rotated' : 'refresh_token_reused');
       }
       const session = await findSession(db, consumed.session_id);
       if (
