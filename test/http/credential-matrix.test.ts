@@ -149,6 +149,27 @@ for (const backend of BACKENDS) {
         registerSecret(r.json().token);
         url = url.replace(':id', r.json().id);
       }
+      if (nativeRoute.startsWith('/v1/oauth/clients/:id')) {
+        const r = await t.app.inject({
+          method: 'POST',
+          url: '/v1/oauth/clients',
+          headers: h,
+          payload: { client_name: `c${id}`, grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' },
+        });
+        assert.equal(r.statusCode, 201, r.body);
+        registerSecret(r.json().client_secret);
+        url = url.replace(':id', r.json().client_id ?? r.json().id);
+      }
+      if (nativeRoute.startsWith('/v1/oauth/resources/:id')) {
+        const r = await t.app.inject({
+          method: 'POST',
+          url: '/v1/oauth/resources',
+          headers: h,
+          payload: { identifier: `https://api${id}.example.com/mcp`, scopes: ['tools:execute'] },
+        });
+        assert.equal(r.statusCode, 201, r.body);
+        url = url.replace(':id', r.json().id);
+      }
       if (nativeRoute.startsWith('/v1/api-keys/:id'))
         url = url.replace(':id', (await createKey(t, owner.access, { name: `target${id}`, scopes: ['*'] })).id);
       const payloads: Record<string, Record<string, unknown>> = {
@@ -164,6 +185,8 @@ for (const backend of BACKENDS) {
         'PATCH /v1/api-keys/:id': { name: `renamed${id}` },
         'POST /v1/auth/check': { required_scopes: ['org:write'] },
         'POST /v1/auth/validate': { token: owner.access },
+        'PATCH /v1/oauth/clients/:id': { client_name: `renamed${id}` },
+        'PATCH /v1/oauth/resources/:id': { name: `renamed${id}` },
       };
       return { url, payload: payloads[`${method} ${nativeRoute}`] ?? {} };
     }
