@@ -32,7 +32,14 @@ export async function openTestStorage(backend: BackendName): Promise<TestStorage
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const storage = openStorage(TEST_PG_URL, { schema, max: 5 });
-  await migrateToLatest(storage);
+  // A suite once hung here past its timeout on the shared PostgreSQL, not reproduced since. When
+  // setting up takes this long, say who holds what, so the next occurrence explains itself.
+  const watchdog = setTimeout(() => void reportStuckSetup(schema), 30_000);
+  try {
+    await migrateToLatest(storage);
+  } finally {
+    clearTimeout(watchdog);
+  }
   return {
     storage,
     async dispose() {
@@ -43,4 +50,24 @@ export async function openTestStorage(backend: BackendName): Promise<TestStorage
       await c.end();
     },
   };
+}
+
+/** Writes PostgreSQL's view of the sessions and lock waits on the test database to stderr. */
+async function reportStuckSetup(schema: string): Promise<void> {
+  const c = new pg.Client({ connectionString: TEST_PG_URL });
+  try {
+    await c.connect();
+    const sessions = await c.query(
+      `select pid, state, wait_event_type, wait_event, now() - xact_start as in_xact, left(query, 160) as query
+         from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+    );
+    const waits = await c.query(`select pid, locktype, mode, granted, objid from pg_locks where not granted or locktype = 'advisory'`);
+    process.stderr.write(
+      `migrating test schema ${schema} takes over 30 s:\n${JSON.stringify({ sessions: sessions.rows, locks: waits.rows }, null, 1)}\n`,
+    );
+  } catch (err) {
+    process.stderr.write(`migrating test schema ${schema} takes over 30 s; pg_stat_activity unreadable: ${String(err)}\n`);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
 }
