@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import SQLite from 'better-sqlite3';
+import pino from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
 import { generateKey } from '../../src/credentials/api-keys/format.ts';
 import { openLivePolicy } from '../../src/edge/policy/index.ts';
@@ -76,7 +77,8 @@ const config = loadConfig({
   overrides: {
     dataDir: dir,
     databaseUrl: `sqlite:${file}`,
-    logLevel: 'silent',
+    // As shipped: the default log level unless BENCH_LOG_LEVEL names another; lines go to a file.
+    ...(process.env.BENCH_LOG_LEVEL ? { logLevel: process.env.BENCH_LOG_LEVEL } : {}),
     accessTokenTtl: 3600,
     // The limiter runs on every request (its cost is measured) but never says no at these rates;
     // BENCH_RATE_LIMIT=off measures the same server without it.
@@ -91,7 +93,9 @@ const config = loadConfig({
       : {}),
   },
 });
-const services = await createServices(config, { log: createLogger('silent') });
+// The log goes where `gatehouse serve > file` puts it, written the same way (asynchronously).
+const logFile = process.env.BENCH_LOG_FILE ?? join(dir, 'gatehouse.log');
+const services = await createServices(config, { log: createLogger(config.logLevel, pino.destination({ dest: logFile, sync: false })) });
 const app = await buildApp(services, async (a) => {
   a.get('/open', { config: { protected: false } }, async () => ({ ok: true }));
   a.get('/protected', { preHandler: requireAuth() }, async () => ({ ok: true }));

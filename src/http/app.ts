@@ -6,7 +6,7 @@ import { randomToken } from '../lib/secure.ts';
 import type { Services } from '../services.ts';
 import { sendProblem } from './error-handler.ts';
 import { acceptEmptyJson } from './json-body.ts';
-import { SafeLogController } from './log-controller.ts';
+import { AccessLog } from './log-controller.ts';
 import { notFoundError, trackRoutes } from './not-found.ts';
 import { openApiDocument } from './openapi.ts';
 import { collectProtectedRoutes } from './protected-routes.ts';
@@ -58,7 +58,7 @@ export async function buildApp(services: Services, extra?: (app: FastifyInstance
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : nextRequestId();
     },
-    logController: new SafeLogController(),
+    logController: new AccessLog(services.metrics, config.accessLog && services.log.isLevelEnabled('info')),
     clientErrorHandler,
     // URLs the router refuses before any route runs: still one of our problems, never Fastify's JSON.
     frameworkErrors: (err, request, reply) => {
@@ -77,13 +77,14 @@ export async function buildApp(services: Services, extra?: (app: FastifyInstance
   app.setValidatorCompiler(validatorCompiler);
   acceptEmptyJson(app);
 
+  // One hook for what every request gets first (each hook run costs a promise and an iteration).
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', String(request.id));
     reply.headers(SECURITY_HEADERS);
     // A NUL decoded from the path or query would reach storage (PostgreSQL refuses it in text).
     if (request.url.includes('%00')) throw new GatehouseError('bad_request', 'The URL holds an encoded NUL (%00)');
+    await limitAnonymous(request, reply);
   });
-  app.addHook('onRequest', limitAnonymous);
 
   // A POST without a body is an empty object: optional-body routes (logout, check) validate it.
   // A body nested too deeply is refused before anything recurses into it (validators, serialisers),

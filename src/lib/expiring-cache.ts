@@ -22,10 +22,16 @@ export class ExpiringCache<V> {
   constructor(private readonly capacity: number) {}
 
   get(key: string, now: number): V | undefined {
+    const value = this.peek(key, now);
+    if (value === undefined) this.misses++;
+    return value;
+  }
+
+  /** `get` for a first look that falls back to another lookup: counts a hit, not a miss. */
+  peek(key: string, now: number): V | undefined {
     const e = this.entries.get(key);
     if (e === undefined || e.until <= now) {
       if (e !== undefined) this.entries.delete(key);
-      this.misses++;
       return undefined;
     }
     this.hits++;

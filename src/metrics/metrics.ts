@@ -1,5 +1,6 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { CacheStats } from '../lib/expiring-cache.ts';
+import { LabelledCounter, LabelledHistogram } from './labelled.ts';
 
 /**
  * Gatehouse's Prometheus metrics, one registry per server (tests run several in one process).
@@ -7,11 +8,11 @@ import type { CacheStats } from '../lib/expiring-cache.ts';
  */
 export interface Metrics {
   readonly registry: Registry;
-  readonly requests: Counter<'method' | 'route' | 'status'>;
-  readonly requestDuration: Histogram<'method' | 'route'>;
+  readonly requests: LabelledCounter<'method' | 'route' | 'status'>;
+  readonly requestDuration: LabelledHistogram<'method' | 'route'>;
   /** One per pipeline run: the credential kind (`none` when absent) and `allowed` or the error name. */
-  readonly authDecisions: Counter<'kind' | 'outcome'>;
-  readonly verifyDuration: Histogram<'kind'>;
+  readonly authDecisions: LabelledCounter<'kind' | 'outcome'>;
+  readonly verifyDuration: LabelledHistogram<'kind'>;
   readonly rateLimitRejections: Counter<'layer'>;
   readonly auditEvents: Counter<'outcome'>;
   /** Reports a cache's running hit/miss counts at scrape time. */
@@ -53,32 +54,32 @@ export function createMetrics(): Metrics {
   });
   return {
     registry,
-    requests: new Counter({
-      name: 'gatehouse_http_requests_total',
-      help: 'HTTP requests by method, route pattern and status',
-      labelNames: ['method', 'route', 'status'] as const,
-      registers: [registry],
-    }),
-    requestDuration: new Histogram({
-      name: 'gatehouse_http_request_duration_seconds',
-      help: 'HTTP request duration by method and route pattern',
-      labelNames: ['method', 'route'] as const,
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
-    }),
-    authDecisions: new Counter({
-      name: 'gatehouse_auth_decisions_total',
-      help: 'Authentication and authorization decisions by credential kind and outcome',
-      labelNames: ['kind', 'outcome'] as const,
-      registers: [registry],
-    }),
-    verifyDuration: new Histogram({
-      name: 'gatehouse_credential_verification_seconds',
-      help: 'Time to verify a credential into a Principal, by credential kind',
-      labelNames: ['kind'] as const,
-      buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25],
-      registers: [registry],
-    }),
+    requests: new LabelledCounter(
+      'gatehouse_http_requests_total',
+      'HTTP requests by method, route pattern and status',
+      ['method', 'route', 'status'],
+      registry,
+    ),
+    requestDuration: new LabelledHistogram(
+      'gatehouse_http_request_duration_seconds',
+      'HTTP request duration by method and route pattern',
+      ['method', 'route'],
+      registry,
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    ),
+    authDecisions: new LabelledCounter(
+      'gatehouse_auth_decisions_total',
+      'Authentication and authorization decisions by credential kind and outcome',
+      ['kind', 'outcome'],
+      registry,
+    ),
+    verifyDuration: new LabelledHistogram(
+      'gatehouse_credential_verification_seconds',
+      'Time to verify a credential into a Principal, by credential kind',
+      ['kind'],
+      registry,
+      [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25],
+    ),
     rateLimitRejections: new Counter({
       name: 'gatehouse_rate_limit_rejections_total',
       help: 'Requests refused with 429 by rate-limit layer',

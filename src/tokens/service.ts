@@ -7,6 +7,7 @@ import type { PartyResolver } from '../identity/parties.ts';
 import type { Role } from '../identity/tables.ts';
 import { ExpiringCache } from '../lib/expiring-cache.ts';
 import { randomToken } from '../lib/secure.ts';
+import type { VerifyContext } from '../pipeline/authenticate.ts';
 import type { Principal } from '../pipeline/principal.ts';
 import { type JwsAlgorithm, type JwtPayload, verifyJwt } from './jws.ts';
 import { generateKey, type SigningAlgorithm, sealPrivateKey } from './key-material.ts';
@@ -137,6 +138,20 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     return key;
   }
 
+  /** What every use of a verified token is checked for, cached or not: audience, revocation, the acting party. */
+  async function admit(verified: Verified, ctx: VerifyContext | undefined): Promise<Principal> {
+    const { principal, clientId } = verified;
+    if (!verified.audience.includes(ctx?.audience ?? config.audience)) throw new GatehouseError('invalid_audience', 'Invalid audience');
+    if (principal.sessionId !== undefined && (await deps.isSessionRevoked(principal.sessionId))) {
+      throw new GatehouseError('token_revoked', 'Token has been revoked');
+    }
+    if (clientId !== undefined && deps.isClientRevoked && (await deps.isClientRevoked(clientId))) {
+      throw new GatehouseError('token_revoked', 'Token has been revoked');
+    }
+    const acting = await deps.parties.actAs(principal);
+    if (!acting) throw new GatehouseError('token_revoked', 'Token has been revoked');
+    return acting;
+  }
   return {
     issuer: config.issuer,
     cacheStats: () => ({ hits: cache.hits, misses: cache.misses }),
@@ -195,6 +210,11 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       return { token, alg: key.alg };
     },
 
+    verifyCached(token, ctx) {
+      const verified = cache.peek(hash('sha256', token, 'base64url'), clock.now());
+      return verified === undefined ? undefined : admit(verified, ctx);
+    },
+
     async verify(token, ctx) {
       const now = clock.now();
       const cacheKey = hash('sha256', token, 'base64url');
@@ -214,17 +234,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         verified = { principal, audience: audiences(payload.aud), clientId };
         cache.set(cacheKey, verified, (principal.expiresAt ?? now) + config.clockSkew * 1000);
       }
-      const { principal, clientId } = verified;
-      if (!verified.audience.includes(ctx?.audience ?? config.audience)) throw new GatehouseError('invalid_audience', 'Invalid audience');
-      if (principal.sessionId !== undefined && (await deps.isSessionRevoked(principal.sessionId))) {
-        throw new GatehouseError('token_revoked', 'Token has been revoked');
-      }
-      if (clientId !== undefined && deps.isClientRevoked && (await deps.isClientRevoked(clientId))) {
-        throw new GatehouseError('token_revoked', 'Token has been revoked');
-      }
-      const acting = await deps.parties.actAs(principal);
-      if (!acting) throw new GatehouseError('token_revoked', 'Token has been revoked');
-      return acting;
+      return admit(verified, ctx);
     },
 
     async jwks() {

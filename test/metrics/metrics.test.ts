@@ -37,6 +37,18 @@ test('metrics count requests, decisions, latency, rejections and audit events', 
   assert.match(text, /gatehouse_cache_hit_ratio\{cache="api_keys"\} 0\n/);
   assert.match(text, /gatehouse_process_cpu_seconds_total/);
   assert.ok(!text.includes(owner.access));
+  // The duration histogram: cumulative buckets ending in +Inf, which equals the count.
+  const series = 'method="GET",route="/v1/auth/me"';
+  const buckets = [...text.matchAll(/^gatehouse_http_request_duration_seconds_bucket\{(.*),le="([^"]+)"\} (\d+)$/gm)]
+    .filter((m) => m[1] === series)
+    .map((m) => ({ le: m[2], n: Number(m[3]) }));
+  assert.equal(buckets.length, 13, 'twelve bounds and +Inf');
+  assert.equal(buckets.at(-1)?.le, '+Inf');
+  assert.equal(buckets.at(-1)?.n, 3);
+  for (let i = 1; i < buckets.length; i++) assert.ok((buckets[i]?.n ?? 0) >= (buckets[i - 1]?.n ?? 0), 'buckets are cumulative');
+  assert.match(text, new RegExp(`^gatehouse_http_request_duration_seconds_count\\{${series.replace(/[/]/g, '\\/')}\\} 3$`, 'm'));
+  assert.match(text, /^# TYPE gatehouse_http_request_duration_seconds histogram$/m);
+  assert.match(text, /^# TYPE gatehouse_http_requests_total counter$/m);
 });
 
 test('open on loopback only; with a token, only to that Bearer token', async () => {

@@ -1,4 +1,4 @@
-import { integer, list, oneOf, string } from '../option.ts';
+import { boolean, integer, list, oneOf, string } from '../option.ts';
 
 export const serverOptions = {
   host: string({ doc: 'Address `gatehouse serve` listens on.', default: '127.0.0.1' }),
@@ -18,6 +18,10 @@ export const serverOptions = {
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     doc: 'Minimum level of the pino logs written to standard output.',
     default: 'info',
+  }),
+  accessLog: boolean({
+    doc: 'Write one `info` line per request (method, route pattern, status, duration, client IP, principal, request id; never headers, bodies or query strings). `false` turns it off; `logLevel: warn` does too.',
+    default: true,
   }),
   bodyLimit: integer({
     doc: 'Largest request body accepted, in bytes; larger ones get 413.',

@@ -19,16 +19,12 @@ function bearerMatches(request: FastifyRequest, token: string): boolean {
 }
 
 /**
- * `GET /metrics` (Prometheus text format) and the hook that counts every request by route
- * pattern and status. Open on loopback; with `metricsToken` set, it needs that Bearer token.
+ * `GET /metrics` (Prometheus text format). Every request is counted by route pattern and status
+ * where it is logged (`AccessLog`, src/http/log-controller.ts). Open on loopback; with
+ * `metricsToken` set, it needs that Bearer token.
  */
 async function metricsPlugin(app: FastifyInstance): Promise<void> {
   const { metrics, config } = app.services;
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    metrics.requestDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-  });
   app.get(
     '/metrics',
     { config: { protected: false, rateLimit: false }, schema: { tags: ['meta'], summary: 'Prometheus metrics', produces: ['text/plain'] } },
