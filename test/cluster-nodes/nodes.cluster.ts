@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import * as oidc from 'openid-client';
 import pg from 'pg';
+import { authorizeInBrowser } from '../oauth/browser.ts';
 import { runCli } from '../support/cli.ts';
 import { type ServerProcess, startServer } from '../support/serve-subprocess.ts';
 import { type PrivatePostgres, startPrivatePostgres } from './support/private-postgres.ts';
@@ -65,13 +67,13 @@ async function status(url: string, init: RequestInit = {}): Promise<number> {
   return (await fetch(url, init)).status;
 }
 
-/** Ms until every node answers `want` for `path` with `headers`; fails past `limitMs`. */
-async function everyNode(path: string, headers: Record<string, string>, want: number, limitMs = 1000): Promise<number> {
+/** Ms until every node answers `want` for `path` with `headers` (a GET, or `method`); fails past `limitMs`. */
+async function everyNode(path: string, headers: Record<string, string>, want: number, limitMs = 1000, method = 'GET'): Promise<number> {
   const start = Date.now();
   const times = await Promise.all(
     urls.map(async (u) => {
       for (;;) {
-        if ((await status(`${u}${path}`, { headers })) === want) return Date.now() - start;
+        if ((await status(`${u}${path}`, { method, headers })) === want) return Date.now() - start;
         if (Date.now() - start > limitMs + 2000) return Number.POSITIVE_INFINITY;
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -83,8 +85,8 @@ async function everyNode(path: string, headers: Record<string, string>, want: nu
 }
 
 /** Each node answers `want` now (caches warmed). */
-async function eachNodeNow(path: string, headers: Record<string, string>, want: number): Promise<void> {
-  for (const u of urls) for (let i = 0; i < 2; i++) assert.equal(await status(`${u}${path}`, { headers }), want, u);
+async function eachNodeNow(path: string, headers: Record<string, string>, want: number, method = 'GET'): Promise<void> {
+  for (const u of urls) for (let i = 0; i < 2; i++) assert.equal(await status(`${u}${path}`, { method, headers }), want, u);
 }
 
 const measured: Record<string, number> = {};
@@ -235,6 +237,137 @@ test('a removed membership is refused on every node within 1 s', async () => {
   const res = await fetch(`${lb.url}/v1/organizations/acme/members/${m.userId}`, { method: 'DELETE', headers: bearer(owner) });
   assert.equal(res.status, 204);
   measured.membership_removed = await everyNode('/v1/auth/me', bearer(m.token), 401);
+});
+
+/*
+ * OAuth tokens. A token is checked with the decision API (`POST /v1/auth/check`), the call a
+ * resource server makes. The OAuth calls go through the balancer (the issuer is its URL), each
+ * from a client address of its own, so the anonymous per-IP limit never bites here.
+ */
+const CALLBACK = 'https://app.example.com/cb';
+const check = '/v1/auth/check';
+
+/** An OAuth client of Acme's, made through the management API. */
+async function oauthClient(metadata: Record<string, unknown>): Promise<{ client_id: string; client_secret?: string }> {
+  const res = await fetch(`${lb.url}/v1/oauth/clients`, {
+    method: 'POST',
+    headers: { ...json, ...bearer(owner) },
+    body: JSON.stringify({ client_name: `c-${randomBytes(3).toString('hex')}`, ...metadata }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  return (await res.json()) as { client_id: string; client_secret?: string };
+}
+
+/** openid-client against the balancer's issuer, each of its requests from a fresh client address. */
+async function oidcConfig(clientId: string, auth: oidc.ClientAuth, secret?: string): Promise<oidc.Configuration> {
+  const viaFreshAddress: oidc.CustomFetch = (url, options) => fetch(url, { ...options, headers: { ...options.headers, ...fresh() } });
+  const config = await oidc.discovery(new URL(lb.url), clientId, secret, auth, {
+    execute: [oidc.allowInsecureRequests],
+    [oidc.customFetch]: viaFreshAddress,
+  });
+  config[oidc.customFetch] = viaFreshAddress;
+  return config;
+}
+
+/** A user-delegated grant: Ada signs in and consents on the real pages (through the balancer), the code is redeemed. */
+async function authorizationCodeGrant(): Promise<{ config: oidc.Configuration; tokens: oidc.TokenEndpointResponse }> {
+  const { client_id } = await oauthClient({
+    redirect_uris: [CALLBACK],
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+  });
+  const config = await oidcConfig(client_id, oidc.None());
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: CALLBACK,
+    scope: 'openid keys:read',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const callback = await authorizeInBrowser(lb.url, url, { identifier: 'ada@example.com', password: PASSWORD });
+  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier });
+  return { config, tokens };
+}
+
+/** A client_credentials client and one access token of it. */
+async function clientCredentialsGrant(): Promise<{ clientId: string; config: oidc.Configuration; token: string }> {
+  const { client_id, client_secret } = await oauthClient({
+    grant_types: ['client_credentials'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    scope: 'reports:read',
+  });
+  assert.ok(client_secret);
+  const config = await oidcConfig(client_id, oidc.ClientSecretBasic(client_secret), client_secret);
+  const { access_token } = await oidc.clientCredentialsGrant(config, { scope: 'reports:read' });
+  return { clientId: client_id, config, token: access_token };
+}
+
+/** Every node refuses `refreshToken` at the token endpoint (`invalid_grant`). */
+async function refreshRefusedOnEveryNode(clientId: string, refreshToken: string): Promise<void> {
+  for (const u of urls) {
+    const res = await fetch(`${u}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...fresh() },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
+    });
+    assert.equal(res.status, 400, u);
+    assert.equal(((await res.json()) as { error: string }).error, 'invalid_grant', u);
+  }
+}
+
+test('an OAuth refresh token revoked at /oauth/revoke: its grant ends on every node within 1 s (access token and refresh token)', async () => {
+  const { config, tokens } = await authorizationCodeGrant();
+  const refresh = String(tokens.refresh_token);
+  await eachNodeNow(check, bearer(tokens.access_token), 200, 'POST');
+  await oidc.tokenRevocation(config, refresh);
+  measured.oauth_refresh_revoked = await everyNode(check, bearer(tokens.access_token), 401, 1000, 'POST');
+  await refreshRefusedOnEveryNode(config.clientMetadata().client_id, refresh);
+});
+
+test('an OAuth user-delegated access token revoked at /oauth/revoke is refused on every node within 1 s', async () => {
+  const { config, tokens } = await authorizationCodeGrant();
+  await eachNodeNow(check, bearer(tokens.access_token), 200, 'POST');
+  await oidc.tokenRevocation(config, tokens.access_token);
+  measured.oauth_access_token_revoked = await everyNode(check, bearer(tokens.access_token), 401, 1000, 'POST');
+  // The whole grant ended: its refresh token too.
+  await refreshRefusedOnEveryNode(config.clientMetadata().client_id, String(tokens.refresh_token));
+});
+
+test("a revoked OAuth consent: its grant's tokens are refused on every node within 1 s", async () => {
+  const { config, tokens } = await authorizationCodeGrant();
+  await eachNodeNow(check, bearer(tokens.access_token), 200, 'POST');
+  const clientId = config.clientMetadata().client_id;
+  const list = await fetch(`${lb.url}/v1/oauth/consents`, { headers: bearer(owner) });
+  const consent = ((await list.json()) as { data: { id: string; client_id: string }[] }).data.find((c) => c.client_id === clientId);
+  assert.ok(consent, 'the consent is listed');
+  const del = await fetch(`${lb.url}/v1/oauth/consents/${consent.id}`, { method: 'DELETE', headers: bearer(owner) });
+  assert.equal(del.status, 200, await del.clone().text());
+  measured.oauth_consent_revoked = await everyNode(check, bearer(tokens.access_token), 401, 1000, 'POST');
+  await refreshRefusedOnEveryNode(clientId, String(tokens.refresh_token));
+});
+
+test('a deleted OAuth client: its client_credentials access tokens are refused on every node within 1 s', async () => {
+  const { clientId, token } = await clientCredentialsGrant();
+  await eachNodeNow(check, bearer(token), 200, 'POST');
+  const del = await fetch(`${lb.url}/v1/oauth/clients/${clientId}`, { method: 'DELETE', headers: bearer(owner) });
+  assert.ok(del.status < 300, await del.clone().text());
+  measured.oauth_client_deleted = await everyNode(check, bearer(token), 401, 1000, 'POST');
+});
+
+/*
+ * Per-token revocation of client_credentials access tokens is branch oauthgaps's (issue 11); until
+ * it merges, /oauth/revoke leaves such a token valid (docs/oauth.md says so). To enable this case,
+ * delete the `todo` option below: it then must pass like the others.
+ */
+test("a client_credentials access token revoked at /oauth/revoke is refused on every node within 1 s; the client's other tokens still pass", {
+  todo: 'per-token revocation of client_credentials access tokens lands with branch oauthgaps (issue 11)',
+}, async () => {
+  const { config, token } = await clientCredentialsGrant();
+  const { access_token: other } = await oidc.clientCredentialsGrant(config, { scope: 'reports:read' });
+  await eachNodeNow(check, bearer(token), 200, 'POST');
+  await oidc.tokenRevocation(config, token);
+  measured.oauth_client_credentials_token_revoked = await everyNode(check, bearer(token), 401, 1000, 'POST');
+  await eachNodeNow(check, bearer(other), 200, 'POST');
 });
 
 test('a signing-key rotation on one node is published and used by every node within 1 s', async () => {
