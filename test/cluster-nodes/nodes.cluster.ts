@@ -433,8 +433,21 @@ test('a signing-key rotation on one node is published and used by every node wit
 });
 
 /** N concurrent anonymous requests from one fresh client address, over the balancer: how many the limit admitted. */
-async function burst(n: number): Promise<{ admitted: number; limited: number; other: number[] }> {
+interface Burst {
+  admitted: number;
+  limited: number;
+  other: number[];
+  /**
+   * Requests the limit lets through on top of `LIMIT` while the burst lasted: the bucket refills
+   * one request every 60 s / LIMIT (GCRA), so a burst that a loaded machine spreads over more than
+   * that meets a slightly fuller bucket. 0 when the burst takes under 2 s, as on a quiet machine.
+   */
+  refill: number;
+}
+
+async function burst(n: number): Promise<Burst> {
   const ip = fresh();
+  const start = Date.now();
   const statuses = await Promise.all(
     Array.from({ length: n }, () => status(`${lb.url}/v1/auth/register`, { method: 'POST', headers: { ...json, ...ip }, body: '{}' })),
   );
@@ -442,8 +455,12 @@ async function burst(n: number): Promise<{ admitted: number; limited: number; ot
     admitted: statuses.filter((s) => s === 400).length,
     limited: statuses.filter((s) => s === 429).length,
     other: statuses.filter((s) => s !== 400 && s !== 429),
+    refill: Math.floor((Date.now() - start) / (60_000 / LIMIT)),
   };
 }
+
+/** The three nodes shared one limit: exactly `LIMIT` admitted, plus what the bucket refilled meanwhile. */
+const sharedLimit = (b: Burst) => b.other.length === 0 && b.admitted >= LIMIT && b.admitted <= LIMIT + b.refill;
 
 /** The nodes' warnings and errors logged since `from` (a count of log lines per node): why a shared limit was not. */
 function warningsSince(from: readonly number[]): string[] {
@@ -455,14 +472,11 @@ function warningsSince(from: readonly number[]): string[] {
   );
 }
 
-test(`90 concurrent requests over three nodes against a limit of ${LIMIT} admit exactly ${LIMIT}`, async () => {
+test(`90 concurrent requests over three nodes against a limit of ${LIMIT} admit exactly ${LIMIT} (plus the refill, should the burst outlast 2 s)`, async () => {
   const from = nodes.map((n) => n.lines.length);
   const got = await burst(90);
-  assert.deepEqual(
-    got,
-    { admitted: LIMIT, limited: 90 - LIMIT, other: [] },
-    `got ${JSON.stringify(got)}; node warnings: ${JSON.stringify(warningsSince(from))}`,
-  );
+  assert.ok(sharedLimit(got), `got ${JSON.stringify(got)}; node warnings: ${JSON.stringify(warningsSince(from))}`);
+  assert.equal(got.admitted + got.limited, 90);
 });
 
 /** Requests through the balancer in a loop until `stop()`; every status seen. */
@@ -503,12 +517,12 @@ test('Redis killed under load: every node falls back (never a 500), then returns
   await redis.start();
   const deadline = Date.now() + 20_000;
   let back = await burst(60);
-  while (back.admitted !== LIMIT && Date.now() < deadline) {
+  while (!sharedLimit(back) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
     back = await burst(60);
   }
   const statuses = await traffic.stop();
-  assert.equal(back.admitted, LIMIT, 'shared limits again without a restart');
+  assert.ok(sharedLimit(back), `shared limits again without a restart: ${JSON.stringify(back)}`);
   assert.ok(statuses.length > 10);
   assert.deepEqual(
     statuses.filter((s) => s !== 200),
