@@ -13,10 +13,18 @@ export function violatedConstraint(err: unknown): string {
   return typeof e.message === 'string' ? e.message : '';
 }
 
+/**
+ * What pg answers, without a code, for a query on a client whose connection already failed or
+ * closed (the server restarted while the client was checked out): "Client has encountered a
+ * connection error and is not queryable", "Client was closed and is not queryable".
+ */
+const PG_NOT_QUERYABLE = /^Client (has encountered a connection error|was closed) and is not queryable$/;
+
 /** True when the error means the database cannot be reached (not a query fault). */
 export function isConnectionError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  const code = (err as { code?: unknown }).code;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  if (code === undefined && typeof message === 'string' && PG_NOT_QUERYABLE.test(message)) return true;
   return (
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||

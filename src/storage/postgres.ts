@@ -31,6 +31,15 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Storage {
   pool.on('error', () => {
     // An idle client died (server restart); the pool replaces it. Queries report their own errors.
   });
+  // A client checked out of the pool (inside a transaction, between two of its statements) has
+  // no listener of the pool's: when the server ends the connection then ("terminating
+  // connection due to administrator command" on a restart, a reset socket), pg emits `error` on
+  // the client itself, and an unheard `error` event ends the process. Hear it here; the client is
+  // already marked unusable, its next query fails with a connection error (a clean 503), and the
+  // pool discards it on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   const safe = new URL(url);

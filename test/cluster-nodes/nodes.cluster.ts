@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import * as oidc from 'openid-client';
 import pg from 'pg';
+import { authorizeInBrowser } from '../oauth/browser.ts';
 import { runCli } from '../support/cli.ts';
 import { type ServerProcess, startServer } from '../support/serve-subprocess.ts';
 import { type PrivatePostgres, startPrivatePostgres } from './support/private-postgres.ts';
@@ -65,13 +67,18 @@ async function status(url: string, init: RequestInit = {}): Promise<number> {
   return (await fetch(url, init)).status;
 }
 
-/** Ms until every node answers `want` for `path` with `headers`; fails past `limitMs`. */
-async function everyNode(path: string, headers: Record<string, string>, want: number, limitMs = 1000): Promise<number> {
+/**
+ * Ms until every node answers `want` for `path` with `headers` (a GET, or `method`); fails past
+ * `limitMs`. Each request comes from a client address of its own: a refused credential counts
+ * against the anonymous per-IP limit, which polling from one address would exhaust (a 429, never
+ * the 401 awaited).
+ */
+async function everyNode(path: string, headers: Record<string, string>, want: number, limitMs = 1000, method = 'GET'): Promise<number> {
   const start = Date.now();
   const times = await Promise.all(
     urls.map(async (u) => {
       for (;;) {
-        if ((await status(`${u}${path}`, { headers })) === want) return Date.now() - start;
+        if ((await status(`${u}${path}`, { method, headers: { ...headers, ...fresh() } })) === want) return Date.now() - start;
         if (Date.now() - start > limitMs + 2000) return Number.POSITIVE_INFINITY;
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -83,11 +90,25 @@ async function everyNode(path: string, headers: Record<string, string>, want: nu
 }
 
 /** Each node answers `want` now (caches warmed). */
-async function eachNodeNow(path: string, headers: Record<string, string>, want: number): Promise<void> {
-  for (const u of urls) for (let i = 0; i < 2; i++) assert.equal(await status(`${u}${path}`, { headers }), want, u);
+async function eachNodeNow(path: string, headers: Record<string, string>, want: number, method = 'GET'): Promise<void> {
+  for (const u of urls)
+    for (let i = 0; i < 2; i++) assert.equal(await status(`${u}${path}`, { method, headers: { ...headers, ...fresh() } }), want, u);
 }
 
 const measured: Record<string, number> = {};
+/** The last stderr of each node, shown when one has died where it should not have. */
+const stderrTail: string[] = [];
+
+/** Every node in `which` is still running (none exited on its own); a failure shows why one did. */
+function assertRunning(which: readonly number[] = [0, 1, 2]): void {
+  for (const i of which) {
+    const { child } = nodes[i] as ServerProcess;
+    assert.ok(
+      child.exitCode === null && child.signalCode === null,
+      `node ${i} exited (${child.exitCode ?? child.signalCode}): ${stderrTail[i] ?? ''}`,
+    );
+  }
+}
 
 before(async () => {
   [postgres, redis, lb] = await Promise.all([startPrivatePostgres(), startPrivateRedis(), startRoundRobin()]);
@@ -95,10 +116,14 @@ before(async () => {
   dirs.push(cliDir);
   const init = runCli(env(cliDir), ['init', '--org', 'Acme', '--email', 'ada@example.com', '--password-stdin'], `${PASSWORD}\n`);
   assert.equal(init.status, 0, init.stderr);
-  nodes = [0, 1, 2].map(() => {
+  nodes = [0, 1, 2].map((i) => {
     const d = mkdtempSync(join(tmpdir(), 'gh-node-'));
     dirs.push(d);
-    return startServer(env(d));
+    const node = startServer(env(d));
+    node.child.stderr?.on('data', (c: Buffer) => {
+      stderrTail[i] = `${stderrTail[i] ?? ''}${c.toString()}`.slice(-4000);
+    });
+    return node;
   });
   urls = await Promise.all(nodes.map((n) => n.ready));
   lb.targets = [...urls];
@@ -220,6 +245,157 @@ test('a removed membership is refused on every node within 1 s', async () => {
   measured.membership_removed = await everyNode('/v1/auth/me', bearer(m.token), 401);
 });
 
+/*
+ * OAuth tokens. A token is checked with the decision API (`POST /v1/auth/check`), the call a
+ * resource server makes. The OAuth calls go through the balancer (the issuer is its URL), each
+ * from a client address of its own, so the anonymous per-IP limit never bites here.
+ */
+const CALLBACK = 'https://app.example.com/cb';
+const check = '/v1/auth/check';
+
+/** An OAuth client of Acme's, made through the management API. */
+async function oauthClient(metadata: Record<string, unknown>): Promise<{ client_id: string; client_secret?: string }> {
+  const res = await fetch(`${lb.url}/v1/oauth/clients`, {
+    method: 'POST',
+    headers: { ...json, ...bearer(owner) },
+    body: JSON.stringify({ client_name: `c-${randomBytes(3).toString('hex')}`, ...metadata }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  return (await res.json()) as { client_id: string; client_secret?: string };
+}
+
+/** openid-client against the balancer's issuer, each of its requests from a fresh client address. */
+async function oidcConfig(clientId: string, auth: oidc.ClientAuth, secret?: string): Promise<oidc.Configuration> {
+  const viaFreshAddress: oidc.CustomFetch = (url, options) => fetch(url, { ...options, headers: { ...options.headers, ...fresh() } });
+  const config = await oidc.discovery(new URL(lb.url), clientId, secret, auth, {
+    execute: [oidc.allowInsecureRequests],
+    [oidc.customFetch]: viaFreshAddress,
+  });
+  config[oidc.customFetch] = viaFreshAddress;
+  return config;
+}
+
+/**
+ * Runs `fn` with every `fetch` sent from one fresh client address: the sign-in pages' helper
+ * (test/oauth/browser.ts) takes no headers, and its anonymous requests must not share the
+ * balancer's own address with the rest of the suite (the per-IP limit here is `LIMIT`).
+ */
+async function fromFreshAddress<T>(fn: () => Promise<T>): Promise<T> {
+  const original = globalThis.fetch;
+  const address = fresh()['x-forwarded-for'];
+  globalThis.fetch = (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set('x-forwarded-for', address);
+    return original(input, { ...init, headers });
+  };
+  try {
+    return await fn();
+  } finally {
+    globalThis.fetch = original;
+  }
+}
+
+/** A user-delegated grant: Ada signs in and consents on the real pages (through the balancer), the code is redeemed. */
+async function authorizationCodeGrant(): Promise<{ config: oidc.Configuration; tokens: oidc.TokenEndpointResponse }> {
+  const { client_id } = await oauthClient({
+    redirect_uris: [CALLBACK],
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+  });
+  const config = await oidcConfig(client_id, oidc.None());
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: CALLBACK,
+    scope: 'openid keys:read',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const callback = await fromFreshAddress(() => authorizeInBrowser(lb.url, url, { identifier: 'ada@example.com', password: PASSWORD }));
+  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier });
+  return { config, tokens };
+}
+
+/** A client_credentials client and one access token of it. */
+async function clientCredentialsGrant(): Promise<{ clientId: string; config: oidc.Configuration; token: string }> {
+  const { client_id, client_secret } = await oauthClient({
+    grant_types: ['client_credentials'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    scope: 'reports:read',
+  });
+  assert.ok(client_secret);
+  const config = await oidcConfig(client_id, oidc.ClientSecretBasic(client_secret), client_secret);
+  const { access_token } = await oidc.clientCredentialsGrant(config, { scope: 'reports:read' });
+  return { clientId: client_id, config, token: access_token };
+}
+
+/** Every node refuses `refreshToken` at the token endpoint (`invalid_grant`). */
+async function refreshRefusedOnEveryNode(clientId: string, refreshToken: string): Promise<void> {
+  for (const u of urls) {
+    const res = await fetch(`${u}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...fresh() },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
+    });
+    assert.equal(res.status, 400, u);
+    assert.equal(((await res.json()) as { error: string }).error, 'invalid_grant', u);
+  }
+}
+
+test('an OAuth refresh token revoked at /oauth/revoke: its grant ends on every node within 1 s (access token and refresh token)', async () => {
+  const { config, tokens } = await authorizationCodeGrant();
+  const refresh = String(tokens.refresh_token);
+  await eachNodeNow(check, bearer(tokens.access_token), 200, 'POST');
+  await oidc.tokenRevocation(config, refresh);
+  measured.oauth_refresh_revoked = await everyNode(check, bearer(tokens.access_token), 401, 1000, 'POST');
+  await refreshRefusedOnEveryNode(config.clientMetadata().client_id, refresh);
+});
+
+test('an OAuth user-delegated access token revoked at /oauth/revoke is refused on every node within 1 s', async () => {
+  const { config, tokens } = await authorizationCodeGrant();
+  await eachNodeNow(check, bearer(tokens.access_token), 200, 'POST');
+  await oidc.tokenRevocation(config, tokens.access_token);
+  measured.oauth_access_token_revoked = await everyNode(check, bearer(tokens.access_token), 401, 1000, 'POST');
+  // The whole grant ended: its refresh token too.
+  await refreshRefusedOnEveryNode(config.clientMetadata().client_id, String(tokens.refresh_token));
+});
+
+test("a revoked OAuth consent: its grant's tokens are refused on every node within 1 s", async () => {
+  const { config, tokens } = await authorizationCodeGrant();
+  await eachNodeNow(check, bearer(tokens.access_token), 200, 'POST');
+  const clientId = config.clientMetadata().client_id;
+  const list = await fetch(`${lb.url}/v1/oauth/consents`, { headers: bearer(owner) });
+  const consent = ((await list.json()) as { data: { id: string; client_id: string }[] }).data.find((c) => c.client_id === clientId);
+  assert.ok(consent, 'the consent is listed');
+  const del = await fetch(`${lb.url}/v1/oauth/consents/${consent.id}`, { method: 'DELETE', headers: bearer(owner) });
+  assert.equal(del.status, 200, await del.clone().text());
+  measured.oauth_consent_revoked = await everyNode(check, bearer(tokens.access_token), 401, 1000, 'POST');
+  await refreshRefusedOnEveryNode(clientId, String(tokens.refresh_token));
+});
+
+test('a deleted OAuth client: its client_credentials access tokens are refused on every node within 1 s', async () => {
+  const { clientId, token } = await clientCredentialsGrant();
+  await eachNodeNow(check, bearer(token), 200, 'POST');
+  const del = await fetch(`${lb.url}/v1/oauth/clients/${clientId}`, { method: 'DELETE', headers: bearer(owner) });
+  assert.ok(del.status < 300, await del.clone().text());
+  measured.oauth_client_deleted = await everyNode(check, bearer(token), 401, 1000, 'POST');
+});
+
+/*
+ * Per-token revocation of client_credentials access tokens is branch oauthgaps's (issue 11); until
+ * it merges, /oauth/revoke leaves such a token valid (docs/oauth.md says so). To enable this case,
+ * delete the `todo` option below: it then must pass like the others.
+ */
+test("a client_credentials access token revoked at /oauth/revoke is refused on every node within 1 s; the client's other tokens still pass", {
+  todo: 'per-token revocation of client_credentials access tokens lands with branch oauthgaps (issue 11)',
+}, async () => {
+  const { config, token } = await clientCredentialsGrant();
+  const { access_token: other } = await oidc.clientCredentialsGrant(config, { scope: 'reports:read' });
+  await eachNodeNow(check, bearer(token), 200, 'POST');
+  await oidc.tokenRevocation(config, token);
+  measured.oauth_client_credentials_token_revoked = await everyNode(check, bearer(token), 401, 1000, 'POST');
+  await eachNodeNow(check, bearer(other), 200, 'POST');
+});
+
 test('a signing-key rotation on one node is published and used by every node within 1 s', async () => {
   const session = await login('ada@example.com', PASSWORD);
   for (const u of urls) assert.equal(await status(`${u}/.well-known/jwks.json`), 200);
@@ -257,8 +433,21 @@ test('a signing-key rotation on one node is published and used by every node wit
 });
 
 /** N concurrent anonymous requests from one fresh client address, over the balancer: how many the limit admitted. */
-async function burst(n: number): Promise<{ admitted: number; limited: number; other: number[] }> {
+interface Burst {
+  admitted: number;
+  limited: number;
+  other: number[];
+  /**
+   * Requests the limit lets through on top of `LIMIT` while the burst lasted: the bucket refills
+   * one request every 60 s / LIMIT (GCRA), so a burst that a loaded machine spreads over more than
+   * that meets a slightly fuller bucket. 0 when the burst takes under 2 s, as on a quiet machine.
+   */
+  refill: number;
+}
+
+async function burst(n: number): Promise<Burst> {
   const ip = fresh();
+  const start = Date.now();
   const statuses = await Promise.all(
     Array.from({ length: n }, () => status(`${lb.url}/v1/auth/register`, { method: 'POST', headers: { ...json, ...ip }, body: '{}' })),
   );
@@ -266,11 +455,28 @@ async function burst(n: number): Promise<{ admitted: number; limited: number; ot
     admitted: statuses.filter((s) => s === 400).length,
     limited: statuses.filter((s) => s === 429).length,
     other: statuses.filter((s) => s !== 400 && s !== 429),
+    refill: Math.floor((Date.now() - start) / (60_000 / LIMIT)),
   };
 }
 
-test(`90 concurrent requests over three nodes against a limit of ${LIMIT} admit exactly ${LIMIT}`, async () => {
-  assert.deepEqual(await burst(90), { admitted: LIMIT, limited: 90 - LIMIT, other: [] });
+/** The three nodes shared one limit: exactly `LIMIT` admitted, plus what the bucket refilled meanwhile. */
+const sharedLimit = (b: Burst) => b.other.length === 0 && b.admitted >= LIMIT && b.admitted <= LIMIT + b.refill;
+
+/** The nodes' warnings and errors logged since `from` (a count of log lines per node): why a shared limit was not. */
+function warningsSince(from: readonly number[]): string[] {
+  return nodes.flatMap((n, i) =>
+    n.lines
+      .slice(from[i] ?? 0)
+      .filter((l) => Number(l.level) >= 40)
+      .map((l) => `node ${i}: ${String(l.msg)}`),
+  );
+}
+
+test(`90 concurrent requests over three nodes against a limit of ${LIMIT} admit exactly ${LIMIT} (plus the refill, should the burst outlast 2 s)`, async () => {
+  const from = nodes.map((n) => n.lines.length);
+  const got = await burst(90);
+  assert.ok(sharedLimit(got), `got ${JSON.stringify(got)}; node warnings: ${JSON.stringify(warningsSince(from))}`);
+  assert.equal(got.admitted + got.limited, 90);
 });
 
 /** Requests through the balancer in a loop until `stop()`; every status seen. */
@@ -311,12 +517,12 @@ test('Redis killed under load: every node falls back (never a 500), then returns
   await redis.start();
   const deadline = Date.now() + 20_000;
   let back = await burst(60);
-  while (back.admitted !== LIMIT && Date.now() < deadline) {
+  while (!sharedLimit(back) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
     back = await burst(60);
   }
   const statuses = await traffic.stop();
-  assert.equal(back.admitted, LIMIT, 'shared limits again without a restart');
+  assert.ok(sharedLimit(back), `shared limits again without a restart: ${JSON.stringify(back)}`);
   assert.ok(statuses.length > 10);
   assert.deepEqual(
     statuses.filter((s) => s !== 200),
@@ -363,6 +569,10 @@ test('PostgreSQL restarted under load: clean failures, nothing committed lost, r
   running = false;
   await writer;
   assert.ok(committed.length >= before + 5, 'writes succeed again after the restart, on the same nodes');
+  // The balancer skips a dead node, so recovery "through the balancer" alone would hide a node
+  // that died: every node must have lived through the restart (a checked-out pg client's unheard
+  // `error` event used to end one node in about three runs).
+  assertRunning();
   for (const f of failures) {
     assert.ok(f.status === 503 || f.status === 502, `a clean failure, got ${JSON.stringify(f)}`);
     if (f.status === 503) assert.ok(f.code, 'with a stable error code');
@@ -378,12 +588,10 @@ test('PostgreSQL restarted under load: clean failures, nothing committed lost, r
   measured.postgres_restart_failures = failures.length;
 });
 
-// todo (issue 15): in about one run in three on this machine, every read after the kill answered
-// 502 through the balancer, not only those routed to the dead node; the cause is not found yet.
-// It runs and reports on every run, without failing CI, until it is.
-test('a node killed with SIGKILL under load: the others keep serving, and no half-written record remains', {
-  todo: 'intermittent: every read 502 after the kill (issue 15)',
-}, async () => {
+test('a node killed with SIGKILL under load: the others keep serving, and no half-written record remains', async () => {
+  // The survivors must be running before the kill: this case once failed as "every read 502"
+  // because two nodes had already died in the PostgreSQL restart (see that case).
+  assertRunning();
   const { key } = await createKey();
   const reads = load('/v1/auth/me', { 'x-api-key': key });
   const writes = load('/v1/api-keys', bearer(owner), {
@@ -399,6 +607,7 @@ test('a node killed with SIGKILL under load: the others keep serving, and no hal
   const w = await writes.stop();
   const afterKill = r.slice(killedAt + 3);
   assert.ok(afterKill.length > 5);
+  assertRunning([0, 1]);
   assert.deepEqual(
     afterKill.filter((s) => s !== 200),
     [],

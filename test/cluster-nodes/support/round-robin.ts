@@ -44,8 +44,11 @@ export async function startRoundRobin(): Promise<RoundRobin> {
     req.on('end', async () => {
       const body = Buffer.concat(chunks);
       const n = state.targets.length;
+      // Each request tries every node once, from its own turn on. (Reading a shared counter per
+      // attempt let concurrent requests push one another onto the same dead nodes three times.)
+      const start = next++;
       for (let attempt = 0; attempt < n; attempt++) {
-        const target = state.targets[next++ % n] as string;
+        const target = state.targets[(start + attempt) % n] as string;
         try {
           const out = await forward(target, req, body);
           const { connection: _c, 'transfer-encoding': _t, ...headers } = out.headers;
