@@ -5,7 +5,8 @@
  * API key and `BENCH_KEYS - 1` filler keys (bulk-inserted in one transaction, as bench/keys.ts
  * does), then mints `BENCH_TOKENS` distinct access tokens of that session into `BENCH_TOKENS_FILE`
  * (one a line) for the fresh-token scenario. Rate limits are raised out of reach (the limiter still
- * runs) or, with `BENCH_RATE_LIMIT=off`, disabled; `BENCH_REDIS_URL` keeps them in Redis. Prints one JSON line
+ * runs) or, with `BENCH_RATE_LIMIT=off`, disabled; `BENCH_REDIS_URL` keeps them in Redis; `BENCH_LOG_LEVEL`
+ * sets the log level (default silent; logs go to stdout, which the harness reads and drops). Prints one JSON line
  * (see `GatehouseReady`).
  */
 import { createPublicKey, randomBytes, sign } from 'node:crypto';
@@ -76,7 +77,8 @@ const config = loadConfig({
   overrides: {
     dataDir: dir,
     databaseUrl: `sqlite:${file}`,
-    logLevel: 'silent',
+    // BENCH_LOG_LEVEL=info: Gatehouse as shipped, a log line per request (npm run bench:oauth).
+    logLevel: process.env.BENCH_LOG_LEVEL ?? 'silent',
     accessTokenTtl: 3600,
     // The limiter runs on every request (its cost is measured) but never says no at these rates;
     // BENCH_RATE_LIMIT=off measures the same server without it.
@@ -91,7 +93,7 @@ const config = loadConfig({
       : {}),
   },
 });
-const services = await createServices(config, { log: createLogger('silent') });
+const services = await createServices(config, { log: createLogger(config.logLevel) });
 const app = await buildApp(services, async (a) => {
   a.get('/open', { config: { protected: false } }, async () => ({ ok: true }));
   a.get('/protected', { preHandler: requireAuth() }, async () => ({ ok: true }));
