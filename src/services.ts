@@ -17,6 +17,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { OAuthContext } from './oauth/context.ts';
 import { createRevokedTokens } from './oauth/revoked-tokens.ts';
 import { createOAuth } from './oauth/service.ts';
+import { startOAuthSweep } from './oauth/sweep.ts';
 import { developmentPrincipal } from './pipeline/development.ts';
 import { type Authenticator, createAuthenticator } from './pipeline/index.ts';
 import { createLimits, type Limits } from './ratelimit/setup.ts';
@@ -116,6 +117,8 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   });
   await tokens.ensureSigningKey();
   await limits.ready();
+  // Servers (not a CLI run) delete expired OAuth rows now and then.
+  const sweep = (opts.watchChanges ?? true) ? startOAuthSweep(core) : undefined;
 
   let closed = false;
   return {
@@ -131,6 +134,8 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     async close() {
       if (closed) return;
       closed = true;
+      sweep?.stop();
+      await sweep?.idle();
       await apiKeys.close();
       await limits.close();
       await external.close();
