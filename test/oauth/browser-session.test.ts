@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
 import * as client from 'openid-client';
+import { buildApp } from '../../src/http/app.ts';
 import { setUserDisabled } from '../../src/identity/users.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { createServices, type Services } from '../../src/services.ts';
 import { bearer, type Registered, registerOrg } from '../identity/support.ts';
-import { createTestApp } from '../support/app.ts';
+import { createTestApp, TEST_SECRETS } from '../support/app.ts';
 import { BACKENDS } from '../support/backends.ts';
 import { registerSecret } from '../support/secrets-watch.ts';
+import { msUntil } from '../support/server-process.ts';
 import { authorizeInBrowser, Browser } from './browser.ts';
 import { createClient, type ListeningApp, listeningApp } from './support.ts';
 
@@ -284,6 +289,48 @@ for (const backend of BACKENDS) {
         .execute();
       assert.equal(gone.length, 0);
       assert.equal(await next(browser, (await start()).url), 'login');
+    });
+
+    test('another node honours the session, and stops within a second once its Gatehouse session is revoked on this one', async () => {
+      const storage = { ...t.services.storage, close: async () => {} };
+      const services: Services = await createServices(t.config, {
+        clock: t.clock,
+        log: createLogger('silent'),
+        storage,
+        secrets: TEST_SECRETS,
+        migrate: false,
+        audit: false,
+      });
+      const b: FastifyInstance = await buildApp(services);
+      try {
+        const u = await user();
+        const browser = new Browser(t.base);
+        await signInAndConsent(browser, u);
+        const cookie = `${SESSION}=${browser.cookies.get(SESSION)}`;
+        /** prompt=none on node B with this browser's cookie: the error, or 'code'. */
+        const silentOnB = async () => {
+          const { url } = await start({ prompt: 'none' });
+          const res = await b.inject({ method: 'GET', url: `${url.pathname}${url.search}`, headers: { cookie } });
+          assert.equal(res.statusCode, 303, res.body);
+          const location = new URL(String(res.headers.location));
+          return location.searchParams.get('error') ?? (location.searchParams.get('code') ? 'code' : 'nothing');
+        };
+        assert.equal(await silentOnB(), 'code');
+        assert.equal(await silentOnB(), 'code');
+        // Node B has cached that the Gatehouse session is live; it is revoked on this node (the row stays):
+        // only the invalidation (change feed) can tell B.
+        const { session_id } = await t.services.storage.db
+          .selectFrom('oauth_browser_sessions')
+          .select('session_id')
+          .where('user_id', '=', u.userId)
+          .executeTakeFirstOrThrow();
+        await t.services.sessions.revoke(session_id, 'admin');
+        const ms = await msUntil(async () => (await silentOnB()) === 'login_required');
+        assert.ok(ms < 1000, `node B still honoured the session after ${Math.round(ms)} ms`);
+      } finally {
+        await b.close();
+        await services.close();
+      }
     });
   });
 }
