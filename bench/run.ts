@@ -8,7 +8,7 @@
  * (A B C, A B C, …) for several rounds and medians are reported. Writes the "Gatehouse against its
  * peers" and "JWT verification against the node:crypto floor" sections of docs/benchmarks.md and
  * docs/benchmarks.svg, then runs bench/edge.ts (forward-auth and the proxy against nginx alone, its own
- * section). `--quick`: one round, shorter runs, no 1M-key store.
+ * section) and bench/oauth.ts (client-credentials grants and introspection against oidc-provider, its own section). `--quick`: one round, shorter runs, no 1M-key store.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -647,6 +647,11 @@ process.stdout.write(`${section}\n\n${microSection}\n`);
 log(`written to docs/benchmarks.md and docs/benchmarks.svg in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 // The same run goes on with forward-auth and the proxy against nginx alone (bench/edge.ts, also `npm run bench:edge`).
 execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'edge.ts'), ...(quick ? ['--quick'] : [])], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
+// Then the authorization server against oidc-provider's (bench/oauth.ts, also `npm run bench:oauth`).
+execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'oauth.ts'), ...(quick ? ['--quick'] : [])], {
   cwd: ROOT,
   stdio: 'inherit',
 });

@@ -15,7 +15,9 @@ import { createLogger, type Logger } from './lib/logger.ts';
 import { loadServerSecrets, type ServerSecrets } from './lib/server-secrets.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { OAuthContext } from './oauth/context.ts';
+import { createRevokedTokens } from './oauth/revoked-tokens.ts';
 import { createOAuth } from './oauth/service.ts';
+import { startOAuthSweep } from './oauth/sweep.ts';
 import { developmentPrincipal } from './pipeline/development.ts';
 import { type Authenticator, createAuthenticator } from './pipeline/index.ts';
 import { createLimits, type Limits } from './ratelimit/setup.ts';
@@ -86,14 +88,16 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   const parties = createPartyResolver(core);
   let sessions: SessionService | undefined;
   let oauth: OAuthContext | undefined;
+  const revokedTokens = createRevokedTokens(core);
   const tokens = createTokenService({
     ...core,
     parties,
     isSessionRevoked: (sid) => (sessions ? sessions.isRevoked(sid) : Promise.resolve(true)),
     isClientRevoked: (id) => (oauth ? oauth.clients.isRevoked(id) : Promise.resolve(true)),
+    isTokenRevoked: (jti) => revokedTokens.isRevoked(jti),
   });
   sessions = createSessionService({ ...core, tokens });
-  oauth = createOAuth({ ...core, tokens, sessions });
+  oauth = createOAuth({ ...core, tokens, sessions, revokedTokens });
   const apiKeys = createApiKeyService({ ...core, parties });
   const limits = createLimits(core);
   metrics.watchCache('api_keys', () => apiKeys.cacheStats());
@@ -113,6 +117,8 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   });
   await tokens.ensureSigningKey();
   await limits.ready();
+  // Servers (not a CLI run) delete expired OAuth rows now and then.
+  const sweep = (opts.watchChanges ?? true) ? startOAuthSweep(core) : undefined;
 
   let closed = false;
   return {
@@ -128,6 +134,8 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     async close() {
       if (closed) return;
       closed = true;
+      sweep?.stop();
+      await sweep?.idle();
       await apiKeys.close();
       await limits.close();
       await external.close();

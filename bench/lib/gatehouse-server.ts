@@ -5,7 +5,8 @@
  * API key and `BENCH_KEYS - 1` filler keys (bulk-inserted in one transaction, as bench/keys.ts
  * does), then mints `BENCH_TOKENS` distinct access tokens of that session into `BENCH_TOKENS_FILE`
  * (one a line) for the fresh-token scenario. Rate limits are raised out of reach (the limiter still
- * runs) or, with `BENCH_RATE_LIMIT=off`, disabled; `BENCH_REDIS_URL` keeps them in Redis. Prints one JSON line
+ * runs) or, with `BENCH_RATE_LIMIT=off`, disabled; `BENCH_REDIS_URL` keeps them in Redis; `BENCH_LOG_LEVEL`
+ * sets the log level (default silent; logs go to stdout, which the harness reads and drops). Prints one JSON line
  * (see `GatehouseReady`).
  */
 import { createPublicKey, randomBytes, sign } from 'node:crypto';
@@ -83,6 +84,8 @@ const config = loadConfig({
     // The limiter runs on every request (its cost is measured) but never says no at these rates;
     // BENCH_RATE_LIMIT=off measures the same server without it.
     rateLimitEnabled: process.env.BENCH_RATE_LIMIT !== 'off',
+    // BENCH_ACCESS_LOG=off: the same server without its access log (what the log costs).
+    ...(process.env.BENCH_ACCESS_LOG === 'off' ? { accessLog: false } : {}),
     rateLimitAnonymous: 1_000_000,
     rateLimitApiKey: 1_000_000,
     rateLimitUser: 1_000_000,

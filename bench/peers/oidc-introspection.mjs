@@ -2,6 +2,7 @@
  * Peer 6: oidc-provider's token introspection endpoint (RFC 7662) for opaque access tokens, the
  * call a resource server makes per request. One confidential client (client_secret_basic), a
  * client-credentials access token obtained at start-up, the provider's default in-memory adapter.
+ * Also announces its token request (`tokenPath`, `tokenBody`): client-credentials grants per second.
  */
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
@@ -47,4 +48,7 @@ announce(server, {
   headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
   body: `token=${token}`,
   invalidBody: `token=${token.slice(0, -4)}AAAA`,
+  // The client-credentials grant itself, for npm run bench:oauth.
+  tokenPath: '/token',
+  tokenBody: 'grant_type=client_credentials&scope=api%3Aread',
 });

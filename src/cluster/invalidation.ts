@@ -10,9 +10,19 @@ import type { Logger } from '../lib/logger.ts';
  * - `user` (`usr_…`): disabled, enabled or deleted;
  * - `membership` (`${organizationId}:${userId}`): role changed or membership removed;
  * - `organization` (`org_…`): deleted;
- * - `oauth_client` (`cli_…`): deleted.
+ * - `oauth_client` (`cli_…`): deleted;
+ * - `access_token` (the token's `jti`): a client-credentials access token revoked (RFC 7009).
  */
-export const INVALIDATION_TOPICS = ['api_key', 'session', 'signing_keys', 'user', 'membership', 'organization', 'oauth_client'] as const;
+export const INVALIDATION_TOPICS = [
+  'api_key',
+  'session',
+  'signing_keys',
+  'user',
+  'membership',
+  'organization',
+  'oauth_client',
+  'access_token',
+] as const;
 
 export type InvalidationTopic = (typeof INVALIDATION_TOPICS)[number];
 

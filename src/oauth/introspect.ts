@@ -1,5 +1,6 @@
 import { findRefreshToken, findSession } from '../credentials/session-repository.ts';
 import { keyedHash } from '../lib/secure.ts';
+import type { Principal } from '../pipeline/principal.ts';
 import type { Client } from './clients/client.ts';
 import type { OAuthContext } from './context.ts';
 import { OAUTH_REFRESH_SHAPE } from './issue.ts';
@@ -57,7 +58,30 @@ export async function introspect(ctx: OAuthContext, client: Client, token: strin
   };
 }
 
-/** RFC 7009: ends the grant behind a refresh token or a user-delegated access token of `client`. Unknown tokens: nothing. */
+/** Revokes one client-credentials access token (by `jti`, until its `exp`) and audits it (ids only). */
+async function revokeClientToken(ctx: OAuthContext, client: Client, principal: Principal): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.revokedTokens.revoke({
+    jti: principal.credentialId,
+    client_id: client.id,
+    revoked_at: now,
+    expires_at: principal.expiresAt ?? now + ctx.config.accessTokenTtl * 1000,
+  });
+  ctx.audit.record({
+    action: 'oauth.token.revoked',
+    outcome: 'success',
+    organizationId: principal.organizationId,
+    actor: { type: 'oauth_client', id: client.id },
+    target: { type: 'access_token', id: principal.credentialId },
+    details: { kind: 'client_credentials' },
+  });
+}
+
+/**
+ * RFC 7009: ends the grant behind a refresh token or a user-delegated access token of `client`;
+ * a client-credentials access token of `client` is revoked by itself (its `jti`), on every node.
+ * Unknown, invalid or other clients' tokens: nothing.
+ */
 export async function revoke(ctx: OAuthContext, client: Client, token: string): Promise<void> {
   let sessionId: string | undefined;
   if (OAUTH_REFRESH_SHAPE.test(token)) {
@@ -66,11 +90,12 @@ export async function revoke(ctx: OAuthContext, client: Client, token: string): 
     if (grant?.client_id === client.id) sessionId = grant.session_id;
   } else {
     const claims = unverifiedClaims(token);
-    if (claims && claims.client_id === client.id && typeof claims.sid === 'string') {
+    if (claims && claims.client_id === client.id) {
       const aud = audienceList(claims);
       try {
-        await ctx.tokens.verify(token, { ip: '', ...(aud[0] !== undefined ? { audience: aud[0] } : {}) });
-        sessionId = claims.sid;
+        const principal = await ctx.tokens.verify(token, { ip: '', ...(aud[0] !== undefined ? { audience: aud[0] } : {}) });
+        if (typeof claims.sid === 'string') sessionId = claims.sid;
+        else if (principal.kind === 'oauth_client' && principal.subject === client.id) await revokeClientToken(ctx, client, principal);
       } catch {
         // Invalid or already revoked: nothing to do.
       }

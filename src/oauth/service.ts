@@ -9,6 +9,7 @@ import type { OAuthContext } from './context.ts';
 import { OAuthError } from './errors.ts';
 import { deleteConsentsOfClient } from './records/consents.ts';
 import { grantSessions } from './records/grants.ts';
+import type { RevokedTokens } from './revoked-tokens.ts';
 
 const CLIENT_ID = /^cli_[0-9a-hjkmnp-tv-z]{26}$/;
 
@@ -21,7 +22,9 @@ const CLIENT_ID = /^cli_[0-9a-hjkmnp-tv-z]{26}$/;
  * const oauth = createOAuth({ ...core, tokens, sessions });
  * const client = await oauth.resolveClient('cli_…');
  */
-export function createOAuth(deps: CoreDeps & { tokens: TokenService; sessions: SessionService }): OAuthContext {
+export function createOAuth(
+  deps: CoreDeps & { tokens: TokenService; sessions: SessionService; revokedTokens: RevokedTokens },
+): OAuthContext {
   const { storage, config, clock, sessions } = deps;
   const db = storage.db;
 

@@ -3,6 +3,7 @@ import type { ChangeFeedTables } from '../cluster/change-feed-tables.ts';
 import type { ApiKeyTables } from '../credentials/api-key-tables.ts';
 import type { SessionTables } from '../credentials/session-tables.ts';
 import type { IdentityTables, InvitationTables } from '../identity/tables.ts';
+import type { OAuthSessionTables } from '../oauth/session-tables.ts';
 import type { OAuthTables } from '../oauth/tables.ts';
 import type { LimitTables } from '../ratelimit/tables.ts';
 import type { TokenTables } from '../tokens/tables.ts';
@@ -17,4 +18,5 @@ export interface Database
     AuditTables,
     LimitTables,
     ChangeFeedTables,
-    OAuthTables {}
+    OAuthTables,
+    OAuthSessionTables {}

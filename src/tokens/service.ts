@@ -23,6 +23,8 @@ export interface TokenServiceDeps extends CoreDeps {
   readonly parties: PartyResolver;
   /** True when the OAuth client (`cli_…`) a token was issued to no longer exists. */
   readonly isClientRevoked?: (clientId: string) => Promise<boolean>;
+  /** True when a token without a session (client credentials) was revoked by its `jti`. */
+  readonly isTokenRevoked?: (jti: string) => Promise<boolean>;
 }
 
 /** A verified token as cached: its Principal, its audiences and the client it was issued to. */
@@ -147,6 +149,9 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     }
     if (clientId !== undefined && deps.isClientRevoked && (await deps.isClientRevoked(clientId))) {
       throw new GatehouseError('token_revoked', 'Token has been revoked');
+    }
+    if (principal.sessionId === undefined && principal.kind === 'oauth_client' && deps.isTokenRevoked) {
+      if (await deps.isTokenRevoked(principal.credentialId)) throw new GatehouseError('token_revoked', 'Token has been revoked');
     }
     const acting = await deps.parties.actAs(principal);
     if (!acting) throw new GatehouseError('token_revoked', 'Token has been revoked');

@@ -380,14 +380,7 @@ test('a deleted OAuth client: its client_credentials access tokens are refused o
   measured.oauth_client_deleted = await everyNode(check, bearer(token), 401, 1000, 'POST');
 });
 
-/*
- * Per-token revocation of client_credentials access tokens is branch oauthgaps's (issue 11); until
- * it merges, /oauth/revoke leaves such a token valid (docs/oauth.md says so). To enable this case,
- * delete the `todo` option below: it then must pass like the others.
- */
-test("a client_credentials access token revoked at /oauth/revoke is refused on every node within 1 s; the client's other tokens still pass", {
-  todo: 'per-token revocation of client_credentials access tokens lands with branch oauthgaps (issue 11)',
-}, async () => {
+test("a client_credentials access token revoked at /oauth/revoke is refused on every node within 1 s; the client's other tokens still pass", async () => {
   const { config, token } = await clientCredentialsGrant();
   const { access_token: other } = await oidc.clientCredentialsGrant(config, { scope: 'reports:read' });
   await eachNodeNow(check, bearer(token), 200, 'POST');

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 
 /**
- * A minimal browser for the authorization pages: follows 303s by hand, keeps the interaction
- * cookie, reads the hidden CSRF field and posts the forms as `application/x-www-form-urlencoded`.
+ * A minimal browser for the authorization pages: follows 303s by hand, keeps its cookies (the
+ * interaction's and the session's; `Max-Age=0` deletes), reads the hidden CSRF field and posts the
+ * forms as `application/x-www-form-urlencoded`.
  */
 export class Browser {
-  private cookie = '';
+  /** Cookie name → value. */
+  readonly cookies = new Map<string, string>();
+  /** The last response's Set-Cookie lines, whole (attributes included). */
+  setCookies: string[] = [];
   /** The last page's HTML. */
   html = '';
   status = 0;
@@ -41,12 +45,19 @@ export class Browser {
   }
 
   private headers(): Record<string, string> {
-    return this.cookie ? { cookie: this.cookie } : {};
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    return cookie ? { cookie } : {};
   }
 
   private async capture(res: Response): Promise<Response> {
-    const set = res.headers.get('set-cookie');
-    if (set) this.cookie = set.split(';')[0] ?? '';
+    this.setCookies = res.headers.getSetCookie();
+    for (const line of this.setCookies) {
+      const [pair = ''] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      if (/;\s*Max-Age=0(;|$)/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, pair.slice(eq + 1).trim());
+    }
     this.status = res.status;
     this.html = await res.clone().text();
     return res;
@@ -66,9 +77,9 @@ export async function authorizeInBrowser(
   base: string,
   url: URL,
   login: Login,
-  opts: { decision?: 'allow' | 'deny'; organization?: string } = {},
+  opts: { decision?: 'allow' | 'deny'; organization?: string; browser?: Browser } = {},
 ): Promise<URL> {
-  const browser = new Browser(base);
+  const browser = opts.browser ?? new Browser(base);
   let res = await browser.get(url.href);
   assert.equal(res.status, 303, browser.html);
   let location = String(res.headers.get('location'));

@@ -15,16 +15,23 @@ export interface Interaction {
 
 const hashOf = (ctx: OAuthContext, handle: string) => keyedHash(ctx.secrets.pepper, `interaction:${handle}`);
 
-/** Stores a validated request; answers the handle the browser keeps in a cookie (only its keyed hash is stored). */
-export async function startInteraction(ctx: OAuthContext, request: AuthorizationRequest): Promise<string> {
+/**
+ * Stores a validated request; answers the handle the browser keeps in a cookie (only its keyed
+ * hash is stored). `signedIn`: the browser's session already says who the user is (no sign-in page).
+ */
+export async function startInteraction(
+  ctx: OAuthContext,
+  request: AuthorizationRequest,
+  signedIn?: { readonly userId: string; readonly authTime: number },
+): Promise<string> {
   const handle = randomToken(32);
   const now = ctx.clock.now();
   await insertInteraction(ctx.storage.db, {
     id_hash: hashOf(ctx, handle),
     client_id: request.clientId,
     params: JSON.stringify(request),
-    user_id: null,
-    auth_time: null,
+    user_id: signedIn?.userId ?? null,
+    auth_time: signedIn?.authTime ?? null,
     created_at: now,
     expires_at: now + ctx.config.oauthInteractionTtl * 1000,
     completed_at: null,

@@ -16,6 +16,8 @@ export interface AuthorizationRequest {
   readonly codeChallenge: string;
   readonly resources: readonly string[];
   readonly prompt: readonly string[];
+  /** OpenID Connect `max_age` (seconds): an older sign-in must be repeated. Null when not asked. */
+  readonly maxAge: number | null;
 }
 
 /** An error shown on the page: the redirect URI is not (yet) verified, so nothing is redirected. */
@@ -57,7 +59,8 @@ export function errorRedirect(ctx: OAuthContext, e: RedirectError): string {
 /**
  * Checks `GET /oauth/authorize` in order: the client and its redirect URI first (failures are
  * shown on the page), then everything else (failures go back to the verified redirect URI):
- * response type, PKCE S256, scope, resources, prompt.
+ * response type, PKCE S256, scope, resources, prompt, max_age. `prompt=none` is answered by the
+ * endpoint (it needs the browser session).
  */
 export async function validateAuthorizationRequest(
   ctx: OAuthContext,
@@ -125,7 +128,10 @@ export async function validateAuthorizationRequest(
     const prompt = (q.one('prompt') ?? '').split(' ').filter((p) => p !== '');
     if (prompt.some((p) => !['none', 'login', 'consent', 'select_account'].includes(p)))
       throw fail(new OAuthError('invalid_request', 'Unsupported prompt'));
-    if (prompt.includes('none')) throw fail(new OAuthError('login_required', 'Sign-in is required'));
+    if (prompt.includes('none') && prompt.length > 1) throw fail(new OAuthError('invalid_request', 'prompt=none cannot be combined'));
+    const maxAgeParam = q.one('max_age');
+    if (maxAgeParam !== undefined && !/^\d{1,9}$/.test(maxAgeParam))
+      throw fail(new OAuthError('invalid_request', 'max_age must be a number of seconds'));
     return {
       client,
       request: {
@@ -137,6 +143,7 @@ export async function validateAuthorizationRequest(
         codeChallenge: challenge,
         resources: [...new Set(resources)],
         prompt,
+        maxAge: maxAgeParam === undefined ? null : Number(maxAgeParam),
       },
     };
   } catch (err) {

@@ -2,6 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatehouseError } from '../../../errors/index.ts';
 import { membershipsOfUser } from '../../../identity/memberships.ts';
 import { constantTimeEqual } from '../../../lib/secure.ts';
+import {
+  currentBrowserSession,
+  endBrowserSession,
+  SESSION_COOKIE,
+  sessionCookieMaxAge,
+  startBrowserSession,
+} from '../../../oauth/authorize/browser-session.ts';
 import { issueCode, rememberedConsent } from '../../../oauth/authorize/complete.ts';
 import {
   csrfToken,
@@ -18,21 +25,22 @@ import { OAuthError } from '../../../oauth/errors.ts';
 import { setInteractionUser } from '../../../oauth/records/interactions.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { formOf, queryOf } from './form.ts';
-import { consentPage, errorPage, loginPage } from './pages.ts';
+import { consentPage, errorPage, loginPage, sendPage } from './pages.ts';
 
-function cookieOf(request: FastifyRequest): string | undefined {
+function cookieOf(request: FastifyRequest, name = INTERACTION_COOKIE): string | undefined {
   const header = request.headers.cookie;
   if (typeof header !== 'string') return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === INTERACTION_COOKIE) return part.slice(eq + 1).trim();
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
 }
 
-function setCookie(ctx: OAuthContext, reply: FastifyReply, value: string, maxAge: number): void {
+/** HttpOnly, SameSite=Lax, scoped to /oauth; Secure whenever the public URL is https. Fastify appends every set-cookie. */
+function setCookie(ctx: OAuthContext, reply: FastifyReply, value: string, maxAge: number, name = INTERACTION_COOKIE): void {
   const secure = ctx.config.publicUrl.startsWith('https:') ? '; Secure' : '';
-  reply.header('set-cookie', `${INTERACTION_COOKIE}=${value}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`);
+  reply.header('set-cookie', `${name}=${value}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`);
 }
 
 const expired = (reply: FastifyReply) =>
@@ -64,8 +72,11 @@ export default async function authorizeRoutes(app: FastifyInstance): Promise<voi
   const { limits } = app.services;
   const page = { config: { protected: false }, schema: { tags: ['oauth'], hide: true } } as const;
 
-  /** Completes when consent is remembered (and not re-asked), else shows the consent page. */
-  async function consentOrComplete(reply: FastifyReply, interaction: Interaction, userId: string): Promise<FastifyReply> {
+  /**
+   * Completes when consent is remembered (and not re-asked), else shows the consent page;
+   * `silent` (prompt=none): answers consent_required instead of a page.
+   */
+  async function consentOrComplete(reply: FastifyReply, interaction: Interaction, userId: string, silent = false): Promise<FastifyReply> {
     const { request } = interaction;
     const memberships = await membershipsOfUser(ctx.storage.db, userId);
     if (memberships.length === 0)
@@ -79,6 +90,10 @@ export default async function authorizeRoutes(app: FastifyInstance): Promise<voi
           return reply.redirect(location, 303);
         }
       }
+    }
+    if (silent) {
+      await finishInteraction(ctx, interaction);
+      throw new RedirectError(request.redirectUri, new OAuthError('consent_required', 'Consent is required'), request.state);
     }
     const client = await ctx.resolveClient(request.clientId);
     return consentPage(reply, {
@@ -107,7 +122,20 @@ export default async function authorizeRoutes(app: FastifyInstance): Promise<voi
   app.get('/oauth/authorize', page, (request, reply) =>
     guarded(ctx, reply, async () => {
       const { request: validated } = await validateAuthorizationRequest(ctx, queryOf(request));
-      const handle = await startInteraction(ctx, validated);
+      // A browser signed in here skips the sign-in page, unless prompt=login or its sign-in is older than max_age.
+      const session = validated.prompt.includes('login') ? undefined : await currentBrowserSession(ctx, cookieOf(request, SESSION_COOKIE));
+      const fresh =
+        session !== undefined && (validated.maxAge === null || ctx.clock.now() - session.auth_time <= validated.maxAge * 1000)
+          ? { userId: session.user_id, authTime: session.auth_time }
+          : undefined;
+      if (validated.prompt.includes('none')) {
+        if (!fresh)
+          throw new RedirectError(validated.redirectUri, new OAuthError('login_required', 'Sign-in is required'), validated.state);
+        const interaction = await loadInteraction(ctx, await startInteraction(ctx, validated, fresh));
+        if (!interaction) return expired(reply);
+        return consentOrComplete(reply, interaction, fresh.userId, true);
+      }
+      const handle = await startInteraction(ctx, validated, fresh);
       setCookie(ctx, reply, handle, ctx.config.oauthInteractionTtl);
       return reply.redirect('/oauth/interaction', 303);
     }),
@@ -158,7 +186,12 @@ export default async function authorizeRoutes(app: FastifyInstance): Promise<voi
       }
       if (userId === undefined)
         return loginPage(reply, 401, { clientName: client.name, csrf, identifier, error: 'Incorrect email, username or password.' });
-      await setInteractionUser(ctx.storage.db, interaction.row.id_hash, userId, ctx.clock.now());
+      const now = ctx.clock.now();
+      await setInteractionUser(ctx.storage.db, interaction.row.id_hash, userId, now);
+      // The browser is now signed in here: a later authorization needs no password (a previous session of this browser ends).
+      await endBrowserSession(ctx, cookieOf(request, SESSION_COOKIE));
+      const session = await startBrowserSession(ctx, userId, now, requestFacts(request));
+      if (session !== undefined) setCookie(ctx, reply, session, sessionCookieMaxAge(ctx), SESSION_COOKIE);
       return reply.redirect('/oauth/interaction', 303);
     }),
   );
@@ -185,4 +218,21 @@ export default async function authorizeRoutes(app: FastifyInstance): Promise<voi
       return reply.redirect(location, 303);
     }),
   );
+
+  app.post('/oauth/logout', page, async (request, reply) => {
+    const ended = await endBrowserSession(ctx, cookieOf(request, SESSION_COOKIE));
+    if (ended) {
+      ctx.audit.record({
+        action: 'auth.logout',
+        outcome: 'success',
+        organizationId: null,
+        actor: { type: 'user', id: ended.user_id },
+        target: { type: 'session', id: ended.session_id },
+        ...requestFacts(request),
+        details: { via: 'oauth_logout' },
+      });
+    }
+    setCookie(ctx, reply, '', 0, SESSION_COOKIE);
+    return sendPage(reply, 200, 'Signed out', '<h1>Signed out</h1><p>You are signed out of this authorization server.</p>');
+  });
 }
