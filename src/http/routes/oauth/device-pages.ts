@@ -16,7 +16,7 @@ export function codeEntryPage(
     'Connect a device',
     `<h1>Connect a device</h1>${errorLine(opts.error)}<p>Enter the code shown on your device.</p>` +
       `<form method="post" action="/device">${csrfField(opts.csrf)}` +
-      `<label for="user_code">Code</label><input type="text" id="user_code" name="user_code" autocomplete="off" autocapitalize="characters" spellcheck="false" required value="${esc(opts.userCode ?? '')}">` +
+      `<label for="user_code">Code</label><input type="text" id="user_code" name="user_code" value="${esc(opts.userCode ?? '')}" autocomplete="off" autocapitalize="characters" spellcheck="false" required>` +
       '<button type="submit">Continue</button></form>',
   );
 }
