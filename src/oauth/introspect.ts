@@ -54,6 +54,7 @@ export async function introspect(ctx: OAuthContext, client: Client, token: strin
     iat: claims.iat,
     jti: claims.jti,
     org_id: claims.org_id,
+    ...(claims.act !== undefined ? { act: claims.act } : {}),
   };
 }
 
@@ -66,7 +67,8 @@ export async function revoke(ctx: OAuthContext, client: Client, token: string): 
     if (grant?.client_id === client.id) sessionId = grant.session_id;
   } else {
     const claims = unverifiedClaims(token);
-    if (claims && claims.client_id === client.id && typeof claims.sid === 'string') {
+    // An exchanged token (RFC 8693, with `act`) shares the user's login session: revoking it must not end that session.
+    if (claims && claims.client_id === client.id && typeof claims.sid === 'string' && claims.act === undefined) {
       const aud = audienceList(claims);
       try {
         await ctx.tokens.verify(token, { ip: '', ...(aud[0] !== undefined ? { audience: aud[0] } : {}) });

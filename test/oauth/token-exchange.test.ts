@@ -187,6 +187,18 @@ for (const backend of BACKENDS) {
       assert.equal((await check(res.access_token)).statusCode, 401);
     });
 
+    test('the agent may introspect its exchanged token (act shown); revoking it never ends the user’s session', async () => {
+      const subject = await login(owner);
+      const res = await exchange(agent, { subject_token: subject, resource: MCP });
+      assert.ok(typeof res !== 'string');
+      const info = await client.tokenIntrospection(agent, res.access_token);
+      assert.equal(info.active, true);
+      assert.deepEqual(info.act, { sub: agentId });
+      await client.tokenRevocation(agent, res.access_token);
+      const me = await t.app.inject({ method: 'POST', url: '/v1/auth/check', headers: bearer(subject), payload: {} });
+      assert.equal(me.statusCode, 200, 'the user stays signed in');
+    });
+
     test('the management API sets which clients may exchange and for which resources', async () => {
       const created = await createClient(t, owner, {
         client_name: 'Later agent',
