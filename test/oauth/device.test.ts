@@ -90,6 +90,8 @@ for (const backend of BACKENDS) {
       assert.equal(started.interval, 5);
       assert.equal(started.expires_in, 600);
       assert.equal(await pollError(as, cli, await poll(started.device_code)), 'authorization_pending');
+      const stored = JSON.stringify(await t.services.storage.db.selectFrom('oauth_device_codes').selectAll().execute());
+      assert.ok(!stored.includes(started.device_code) && !stored.includes(started.user_code.replace('-', '')), 'codes are stored hashed');
       t.clock.advance(1000);
       const fast = await poll(started.device_code);
       assert.equal(fast.status, 400);
@@ -114,6 +116,15 @@ for (const backend of BACKENDS) {
       });
       assert.equal(check.statusCode, 200, check.body);
       assert.equal(check.json().principal.user_id, owner.userId);
+
+      const refreshed = await oauth.processRefreshTokenResponse(
+        as,
+        cli,
+        await oauth.refreshTokenGrantRequest(as, cli, none, String(tokens.refresh_token), insecure),
+      );
+      registerSecret(refreshed.access_token);
+      if (refreshed.refresh_token) registerSecret(refreshed.refresh_token);
+      assert.equal(refreshed.scope, 'reports:read');
 
       t.clock.advance(16_000);
       const replay = await poll(started.device_code);
