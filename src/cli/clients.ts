@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { findOrganization } from '../identity/organizations.ts';
-import { validateClientMetadata } from '../oauth/clients/metadata.ts';
+import { TOKEN_EXCHANGE, validateClientMetadata } from '../oauth/clients/metadata.ts';
 import { renderClient } from '../oauth/clients/render.ts';
 import { findClient, listClients } from '../oauth/clients/repository.ts';
 import { OAuthError } from '../oauth/errors.ts';
@@ -15,6 +15,7 @@ interface AddOptions {
   redirectUri: string[];
   scope?: string;
   authMethod: string;
+  exchangeResource: string[];
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -43,10 +44,16 @@ export function registerClients(program: Command): void {
     .description('register a client; a confidential client gets a secret, shown once')
     .requiredOption('--org <org>', 'organization id or slug')
     .option('--name <name>', 'client name', 'Unnamed client')
-    .option('--grant <type>', 'grant type (repeatable): authorization_code, refresh_token, client_credentials', collect, [])
+    .option(
+      '--grant <type>',
+      'grant type (repeatable): authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code, urn:ietf:params:oauth:grant-type:token-exchange',
+      collect,
+      [],
+    )
     .option('--redirect-uri <uri>', 'redirect URI (repeatable)', collect, [])
     .option('--scope <scopes>', 'space-separated scopes the client may ask for')
     .option('--auth-method <method>', 'client_secret_basic, client_secret_post or none', 'client_secret_basic')
+    .option('--exchange-resource <uri>', 'resource the client may exchange user tokens for (repeatable; RFC 8693)', collect, [])
     .action(async (opts: AddOptions, cmd: Command) => {
       await withServices(cmd, async (s) => {
         const org = await organizationId(s, opts.org);
@@ -58,6 +65,7 @@ export function registerClients(program: Command): void {
             redirect_uris: opts.redirectUri,
             token_endpoint_auth_method: opts.authMethod,
             ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
+            ...(opts.exchangeResource.length > 0 ? { token_exchange_resources: opts.exchangeResource } : {}),
           });
         } catch (err) {
           if (err instanceof OAuthError) throw new CliError(err.description);
@@ -96,6 +104,40 @@ export function registerClients(program: Command): void {
       await withServices(cmd, async (s) => {
         const row = await clientOf(s, id);
         output(cmd, renderClient(row), () => JSON.stringify(renderClient(row), null, 2));
+      });
+    });
+  clients
+    .command('exchange')
+    .description('set the resources a client may exchange user tokens for (RFC 8693); no --resource turns exchange off')
+    .argument('<client_id>')
+    .option('--resource <uri>', 'resource identifier (repeatable)', collect, [])
+    .action(async (id: string, opts: { resource: string[] }, cmd: Command) => {
+      await withServices(cmd, async (s) => {
+        const row = await clientOf(s, id);
+        const current = renderClient(row);
+        const grants = (current.grant_types as string[]).filter((g) => g !== TOKEN_EXCHANGE);
+        let metadata: ReturnType<typeof validateClientMetadata>;
+        try {
+          metadata = validateClientMetadata({
+            ...current,
+            grant_types: opts.resource.length > 0 ? [...grants, TOKEN_EXCHANGE] : grants,
+            token_exchange_resources: opts.resource,
+          });
+        } catch (err) {
+          if (err instanceof OAuthError) throw new CliError(err.description);
+          throw err;
+        }
+        const updated = await s.oauth.clients.update(row, metadata);
+        s.audit.record({
+          action: 'oauth.client.updated',
+          outcome: 'success',
+          organizationId: row.organization_id,
+          actor: { type: 'system', id: null },
+          target: { type: 'oauth_client', id: row.id },
+        });
+        output(cmd, renderClient(updated), () =>
+          opts.resource.length > 0 ? `${row.id} may exchange tokens for: ${opts.resource.join(', ')}` : `${row.id} may not exchange tokens`,
+        );
       });
     });
   clients

@@ -17,7 +17,11 @@ export type OAuthErrorCode =
   | 'invalid_client_metadata'
   | 'invalid_token'
   | 'insufficient_scope'
-  | 'unsupported_token_type';
+  | 'unsupported_token_type'
+  // RFC 8628 §3.5 device-flow polling answers.
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token';
 
 const STATUS: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

@@ -55,6 +55,7 @@ export async function introspect(ctx: OAuthContext, client: Client, token: strin
     iat: claims.iat,
     jti: claims.jti,
     org_id: claims.org_id,
+    ...(claims.act !== undefined ? { act: claims.act } : {}),
   };
 }
 
@@ -94,8 +95,10 @@ export async function revoke(ctx: OAuthContext, client: Client, token: string): 
       const aud = audienceList(claims);
       try {
         const principal = await ctx.tokens.verify(token, { ip: '', ...(aud[0] !== undefined ? { audience: aud[0] } : {}) });
-        if (typeof claims.sid === 'string') sessionId = claims.sid;
-        else if (principal.kind === 'oauth_client' && principal.subject === client.id) await revokeClientToken(ctx, client, principal);
+        // An exchanged token (RFC 8693, with `act`) shares the user's login session: revoking it must not end that session.
+        if (typeof claims.sid === 'string') {
+          if (claims.act === undefined) sessionId = claims.sid;
+        } else if (principal.kind === 'oauth_client' && principal.subject === client.id) await revokeClientToken(ctx, client, principal);
       } catch {
         // Invalid or already revoked: nothing to do.
       }

@@ -18,6 +18,8 @@ export interface OAuthClientRow {
   jwks: string | null;
   client_uri: string | null;
   logo_uri: string | null;
+  /** JSON array of resource identifiers the client may exchange user tokens for (RFC 8693); null: none (migration 0016). */
+  token_exchange_resources: string | null;
   created_by: string | null;
   created_at: number;
   updated_at: number;
@@ -94,7 +96,33 @@ export interface OAuthGrantRow {
   auth_time: number;
 }
 
+/** An RFC 8628 device authorization: the device code and user code are stored as keyed hashes (migration 0016). */
+export interface OAuthDeviceCodeRow {
+  device_code_hash: string;
+  user_code_hash: string;
+  client_id: string;
+  scope: string;
+  /** JSON array of resource identifiers. */
+  resource: string;
+  /** pending | approved | denied */
+  status: string;
+  /** Seconds the device must wait between polls; grows by 5 on every slow_down. */
+  poll_interval: number;
+  last_polled_at: number | null;
+  /** Set on approval. */
+  user_id: string | null;
+  organization_id: string | null;
+  auth_time: number | null;
+  created_at: number;
+  expires_at: number;
+  /** Set when the token endpoint redeems an approved code (consumed once). */
+  consumed_at: number | null;
+  /** The grant (session) the redemption made: a replay revokes it. */
+  session_id: string | null;
+}
+
 export interface OAuthTables {
+  oauth_device_codes: OAuthDeviceCodeRow;
   oauth_clients: OAuthClientRow;
   oauth_resources: OAuthResourceRow;
   oauth_interactions: OAuthInteractionRow;

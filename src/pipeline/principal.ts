@@ -3,6 +3,13 @@ import type { Role } from '../identity/tables.ts';
 /** What kind of caller a Principal is. */
 export type PrincipalKind = 'user' | 'api_key' | 'oauth_client' | 'external' | 'development';
 
+/** RFC 8693 §4.1 `act`: the party acting for the subject; a nested `act` is the one before it in a chain. */
+export interface Actor {
+  /** `cli_…` for an agent (a registered OAuth client). */
+  readonly sub: string;
+  readonly act?: Actor;
+}
+
 /**
  * The one answer to "who is calling": every later step (authorize, rate-limit, audit, routes)
  * reads only this. It never holds a secret.
@@ -31,4 +38,6 @@ export interface Principal {
   readonly issuer?: string;
   /** The acting user behind a key or token, when there is one (`usr_…`). */
   readonly userId?: string;
+  /** The agent acting for the user (a token from RFC 8693 token exchange), innermost `act` the first in the chain. */
+  readonly act?: Actor;
 }

@@ -6,7 +6,7 @@ export interface AttemptKeys {
 }
 
 /** Secret-guessing surfaces the guard covers. */
-export type GuardedSurface = 'login' | 'invitation' | 'password_change' | 'refresh';
+export type GuardedSurface = 'login' | 'invitation' | 'password_change' | 'refresh' | 'device_code';
 
 /**
  * Brute-force protection. Callers check before verifying a secret, then report the outcome.

@@ -8,7 +8,7 @@ import type { Role } from '../identity/tables.ts';
 import { ExpiringCache } from '../lib/expiring-cache.ts';
 import { randomToken } from '../lib/secure.ts';
 import type { VerifyContext } from '../pipeline/authenticate.ts';
-import type { Principal } from '../pipeline/principal.ts';
+import type { Actor, Principal } from '../pipeline/principal.ts';
 import { type JwsAlgorithm, type JwtPayload, verifyJwt } from './jws.ts';
 import { generateKey, type SigningAlgorithm, sealPrivateKey } from './key-material.ts';
 import { Keyring, type LoadedKey } from './keyring.ts';
@@ -52,6 +52,15 @@ function info(row: SigningKeyRow): SigningKeyInfo {
   };
 }
 
+/** A well-formed `act` claim (RFC 8693 §4.1), at most 5 deep; anything else is ignored. */
+export function actorFrom(value: unknown, depth = 0): Actor | undefined {
+  if (depth >= 5 || value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const { sub, act } = value as { sub?: unknown; act?: unknown };
+  if (typeof sub !== 'string' || sub === '' || sub.length > 300) return undefined;
+  const inner = act === undefined ? undefined : actorFrom(act, depth + 1);
+  return Object.freeze(inner === undefined ? { sub } : { sub, act: inner });
+}
+
 function principalFrom(payload: JwtPayload, issuer: string): Principal {
   const sub = String(payload.sub);
   const scope = typeof payload.scope === 'string' ? payload.scope : '';
@@ -69,6 +78,7 @@ function principalFrom(payload: JwtPayload, issuer: string): Principal {
     ...(sub.startsWith('usr_') ? { userId: sub } : {}),
     expiresAt: Number(payload.exp) * 1000,
     issuer,
+    ...(actorFrom(payload.act) !== undefined ? { act: actorFrom(payload.act) } : {}),
   });
 }
 
@@ -187,6 +197,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         ...(input.sessionId !== undefined ? { sid: input.sessionId } : {}),
         ...(input.memorySpaces !== undefined && input.memorySpaces !== '*' ? { memory_spaces: input.memorySpaces } : {}),
         ...(input.authTime !== undefined ? { auth_time: input.authTime } : {}),
+        ...(input.act !== undefined ? { act: input.act } : {}),
       };
       const audience = input.audience && input.audience.length > 0 ? [...input.audience] : config.audience;
       const token = await new SignJWT(claims)

@@ -14,6 +14,8 @@ export interface Client {
   readonly scope: readonly string[] | undefined;
   readonly jwks: { keys: readonly Record<string, unknown>[] } | null;
   readonly clientUri: string | null;
+  /** Resources the client may exchange user tokens for (RFC 8693); empty: none. */
+  readonly exchangeResources: readonly string[];
   /** The stored row, for registered clients. */
   readonly row?: OAuthClientRow;
 }
@@ -29,6 +31,7 @@ export function clientFromRow(row: OAuthClientRow): Client {
     scope: row.scope === null ? undefined : row.scope.split(' '),
     jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as Client['jwks']),
     clientUri: row.client_uri,
+    exchangeResources: row.token_exchange_resources === null ? [] : (JSON.parse(row.token_exchange_resources) as string[]),
     row,
   };
 }
@@ -44,5 +47,7 @@ export function clientFromMetadata(id: string, m: ClientMetadata): Client {
     scope: m.scope === null ? undefined : m.scope.split(' '),
     jwks: m.jwks,
     clientUri: m.client_uri,
+    // A client described by a metadata document belongs to no organization: it never exchanges tokens.
+    exchangeResources: [],
   };
 }

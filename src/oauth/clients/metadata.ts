@@ -3,10 +3,15 @@ import { parseScope } from '../checks/scope.ts';
 import { OAuthError } from '../errors.ts';
 
 export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | typeof DEVICE_CODE | typeof TOKEN_EXCHANGE;
+
+/** RFC 8628 §3.4 grant type. */
+export const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
+/** RFC 8693 §2.1 grant type. */
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 export const AUTH_METHODS: readonly AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
-export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE, TOKEN_EXCHANGE];
 
 /** Client metadata after validation (RFC 7591 §2 names, the subset Gatehouse supports). */
 export interface ClientMetadata {
@@ -18,6 +23,8 @@ export interface ClientMetadata {
   readonly jwks: { keys: readonly Record<string, unknown>[] } | null;
   readonly client_uri: string | null;
   readonly logo_uri: string | null;
+  /** Resources (RFC 8707 identifiers) the client may exchange user tokens for (RFC 8693); empty: none. */
+  readonly token_exchange_resources: readonly string[];
 }
 
 const bad = (description: string) => new OAuthError('invalid_client_metadata', description);
@@ -69,7 +76,14 @@ export function validateClientMetadata(
     if (types.some((t) => t !== 'code')) throw bad('Only the "code" response type is supported');
   }
   if (grants.includes('client_credentials') && method === 'none') throw bad('Public clients cannot use client_credentials');
-  if (grants.includes('refresh_token') && !grants.includes('authorization_code')) throw bad('refresh_token needs authorization_code');
+  if (grants.includes('refresh_token') && !grants.includes('authorization_code') && !grants.includes(DEVICE_CODE))
+    throw bad('refresh_token needs authorization_code or the device_code grant');
+  const exchange = m.token_exchange_resources === undefined ? [] : stringList(m.token_exchange_resources, 'token_exchange_resources');
+  if (exchange.some((r) => r.length > 500 || !URL.canParse(r))) throw bad('token_exchange_resources must be resource identifier URLs');
+  if (grants.includes(TOKEN_EXCHANGE)) {
+    if (method === 'none') throw bad('Public clients cannot use token exchange');
+    if (exchange.length === 0) throw bad('token exchange needs token_exchange_resources: the resources the client may exchange for');
+  } else if (exchange.length > 0) throw bad('token_exchange_resources needs the token-exchange grant type');
   if (grants.includes('authorization_code') && redirectUris.length === 0)
     throw new OAuthError('invalid_redirect_uri', 'redirect_uris is required for authorization_code');
   let jwks: ClientMetadata['jwks'] = null;
@@ -103,5 +117,6 @@ export function validateClientMetadata(
     jwks,
     client_uri: httpsUrl(m.client_uri, 'client_uri'),
     logo_uri: httpsUrl(m.logo_uri, 'logo_uri'),
+    token_exchange_resources: exchange,
   };
 }

@@ -15,6 +15,7 @@ export function renderClient(row: OAuthClientRow): Record<string, unknown> {
     ...(row.jwks !== null ? { jwks: JSON.parse(row.jwks) as unknown } : {}),
     ...(row.client_uri !== null ? { client_uri: row.client_uri } : {}),
     ...(row.logo_uri !== null ? { logo_uri: row.logo_uri } : {}),
+    ...(row.token_exchange_resources !== null ? { token_exchange_resources: JSON.parse(row.token_exchange_resources) as string[] } : {}),
     client_id_issued_at: Math.floor(row.created_at / 1000),
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),

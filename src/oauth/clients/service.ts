@@ -41,6 +41,7 @@ function columns(metadata: ClientMetadata) {
     jwks: metadata.jwks === null ? null : JSON.stringify(metadata.jwks),
     client_uri: metadata.client_uri,
     logo_uri: metadata.logo_uri,
+    token_exchange_resources: metadata.token_exchange_resources.length > 0 ? JSON.stringify(metadata.token_exchange_resources) : null,
   };
 }
 

@@ -98,6 +98,7 @@ export default async function checkRoute(app: FastifyInstance): Promise<void> {
       reply.header('x-gatehouse-organization', principal.organizationId);
       if (space !== undefined) reply.header('x-gatehouse-memory-space', space);
       reply.header('x-gatehouse-scopes', headerValue(principal.scopes.join(' ')));
+      if (principal.act !== undefined) reply.header('x-gatehouse-actor', headerValue(principal.act.sub));
       return { allowed: true, memory_space: space ?? null, principal: renderPrincipal(principal) };
     },
   );

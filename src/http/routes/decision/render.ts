@@ -12,6 +12,7 @@ export function renderPrincipal(p: Principal): Record<string, unknown> {
     credential_id: p.credentialId,
     ...(p.sessionId !== undefined ? { session_id: p.sessionId } : {}),
     ...(p.userId !== undefined ? { user_id: p.userId } : {}),
+    ...(p.act !== undefined ? { act: p.act } : {}),
     ...(p.issuer !== undefined ? { issuer: p.issuer } : {}),
     ...(p.rateLimitPolicy !== undefined ? { rate_limit_policy: p.rateLimitPolicy } : {}),
     expires_at: p.expiresAt !== undefined ? new Date(p.expiresAt).toISOString() : null,

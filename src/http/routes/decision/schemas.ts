@@ -16,6 +16,12 @@ export const principalSchema = {
     credential_id: { type: 'string' },
     session_id: { type: 'string' },
     user_id: { type: 'string' },
+    act: {
+      type: 'object',
+      description: 'RFC 8693: the agent acting for the user (`sub`), nested `act` for earlier agents in a chain',
+      additionalProperties: true,
+      properties: { sub: { type: 'string' } },
+    },
     issuer: { type: 'string' },
     rate_limit_policy: { type: 'string' },
     expires_at: { type: ['string', 'null'], format: 'date-time' },

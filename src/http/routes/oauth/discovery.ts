@@ -14,6 +14,7 @@ export function authorizationServerMetadata(config: Config): Record<string, unkn
     introspection_endpoint: `${base}/oauth/introspect`,
     revocation_endpoint: `${base}/oauth/revoke`,
     userinfo_endpoint: `${base}/oauth/userinfo`,
+    device_authorization_endpoint: `${base}/oauth/device_authorization`,
     jwks_uri: `${base}/.well-known/jwks.json`,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

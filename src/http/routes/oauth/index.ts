@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import authorizeRoutes from './authorize.ts';
 import clientRoutes from './clients.ts';
 import consentRoutes from './consents.ts';
+import deviceRoutes from './device.ts';
+import deviceAuthorizationRoute from './device-authorization.ts';
 import discoveryRoutes from './discovery.ts';
 import { oauthEndpointScope } from './form.ts';
 import introspectRevokeRoutes from './introspect-revoke.ts';
@@ -19,6 +21,8 @@ async function endpoints(app: FastifyInstance): Promise<void> {
   await app.register(authorizeRoutes);
   await app.register(introspectRevokeRoutes);
   await app.register(userinfoRoute);
+  await app.register(deviceAuthorizationRoute);
+  await app.register(deviceRoutes);
 }
 
 /** OAuth 2.1 / OpenID Connect: discovery, the `/oauth/*` endpoints, and the `/v1/oauth/*` management API. */

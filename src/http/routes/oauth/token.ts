@@ -5,7 +5,9 @@ import type { OAuthContext, OAuthParams } from '../../../oauth/context.ts';
 import { OAuthError } from '../../../oauth/errors.ts';
 import * as authorizationCode from '../../../oauth/grants/authorization-code.ts';
 import * as clientCredentials from '../../../oauth/grants/client-credentials.ts';
+import * as deviceCode from '../../../oauth/grants/device-code.ts';
 import * as refreshToken from '../../../oauth/grants/refresh-token.ts';
+import * as tokenExchange from '../../../oauth/grants/token-exchange.ts';
 import type { TokenBody } from '../../../oauth/issue.ts';
 import { formOf } from './form.ts';
 
@@ -16,6 +18,8 @@ const GRANTS: ReadonlyMap<string, Grant> = new Map<string, Grant>([
   [authorizationCode.grantType, authorizationCode.handler],
   [refreshToken.grantType, refreshToken.handler],
   [clientCredentials.grantType, clientCredentials.handler],
+  [deviceCode.grantType, deviceCode.handler],
+  [tokenExchange.grantType, tokenExchange.handler],
 ]);
 
 /**
