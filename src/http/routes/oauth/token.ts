@@ -34,7 +34,7 @@ export default async function tokenRoute(app: FastifyInstance): Promise<void> {
       config: { protected: false },
       schema: {
         tags: ['oauth'],
-        summary: 'Token endpoint (RFC 6749 §3.2): authorization_code, refresh_token, client_credentials',
+        summary: `Token endpoint (RFC 6749 §3.2): ${[...GRANTS.keys()].join(', ')}`,
         consumes: ['application/x-www-form-urlencoded'],
       },
     },
@@ -43,8 +43,7 @@ export default async function tokenRoute(app: FastifyInstance): Promise<void> {
       const type = params.one('grant_type');
       if (type === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
       const grant = GRANTS.get(type);
-      if (grant === undefined)
-        throw new OAuthError('unsupported_grant_type', 'Supported: authorization_code, refresh_token, client_credentials');
+      if (grant === undefined) throw new OAuthError('unsupported_grant_type', `Supported: ${[...GRANTS.keys()].join(', ')}`);
       const client = await authenticateClient(ctx, request.headers.authorization, params, `${ctx.config.publicUrl}/oauth/token`);
       if (!client.grantTypes.includes(type as (typeof client.grantTypes)[number])) {
         throw new OAuthError('unauthorized_client', `The client may not use ${type}`);
