@@ -5,6 +5,7 @@ import type { SessionTables } from '../credentials/session-tables.ts';
 import type { IdentityTables, InvitationTables } from '../identity/tables.ts';
 import type { OAuthTables } from '../oauth/tables.ts';
 import type { LimitTables } from '../ratelimit/tables.ts';
+import type { SocialTables } from '../social/tables.ts';
 import type { TokenTables } from '../tokens/tables.ts';
 
 /** Every table Gatehouse stores, as Kysely sees it. Each module owns the shape of its own. */
@@ -17,4 +18,5 @@ export interface Database
     AuditTables,
     LimitTables,
     ChangeFeedTables,
-    OAuthTables {}
+    OAuthTables,
+    SocialTables {}
