@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { bearer, createKey, type Registered, registerOrg } from '../identity/support.ts';
-import { listeningApp, type ListeningApp } from '../oauth/support.ts';
+import { type ListeningApp, listeningApp } from '../oauth/support.ts';
 import { BACKENDS } from '../support/backends.ts';
 import { CLIENT_SECRET, type GitHubAccount, githubServer } from './providers.ts';
 import { apiSignIn, auditEvents, Jar, problemOf, toCallback, tokensOf } from './support.ts';
@@ -122,7 +122,7 @@ for (const backend of BACKENDS) {
       assert.ok(failed.some((e) => String(e.details).includes('ERR-8025')));
     });
 
-    test('a replayed callback, a state that is not this browser\'s, and no state at all are refused (ERR-8021)', async () => {
+    test("a replayed callback, a state that is not this browser's, and no state at all are refused (ERR-8021)", async () => {
       gh.current = account([{ email: `replay${n}@gh.example`, primary: true, verified: true }]);
       const jar = new Jar();
       const callback = await toCallback(jar, t.base, '/v1/auth/github');
@@ -166,7 +166,11 @@ for (const backend of BACKENDS) {
       const [identity] = list.json().data as { id: string }[];
       assert.ok(identity);
       // No password, one provider: unlinking would lock the user out.
-      const last = await t.app.inject({ method: 'DELETE', url: `/v1/users/me/identities/${identity.id}`, headers: bearer(solo.access_token) });
+      const last = await t.app.inject({
+        method: 'DELETE',
+        url: `/v1/users/me/identities/${identity.id}`,
+        headers: bearer(solo.access_token),
+      });
       assert.equal(last.statusCode, 409, last.body);
       assert.equal(last.json().code, 'ERR-8027');
       // A user with a password links GitHub through the API, then unlinks it.
@@ -191,7 +195,10 @@ for (const backend of BACKENDS) {
       const again = await fetch(`${t.base}/v1/users/me/identities/github`, { method: 'POST', headers: bearer(owner.access) });
       const jar2 = new Jar();
       jar2.setCookie(t.base, 'gh_social_state', again.headers.getSetCookie()[0]?.split(';')[0]?.split('=')[1] ?? '');
-      const second = await jar2.follow(((await again.json()) as { authorization_url: string }).authorization_url, (u) => u.origin === t.base);
+      const second = await jar2.follow(
+        ((await again.json()) as { authorization_url: string }).authorization_url,
+        (u) => u.origin === t.base,
+      );
       assert.ok(second instanceof URL);
       assert.equal((await problemOf(await jar2.request(second))).code, 'ERR-8026');
       const unlink = await t.app.inject({ method: 'DELETE', url: `/v1/users/me/identities/${made.id}`, headers: bearer(owner.access) });
@@ -202,7 +209,7 @@ for (const backend of BACKENDS) {
       assert.ok(events.some((e) => e.target_id === made.id && e.actor_id === owner.userId));
     });
 
-    test('security matrix of the identities API: no or bad credentials, another user\'s identity, a key, a missing scope', async () => {
+    test("security matrix of the identities API: no or bad credentials, another user's identity, a key, a missing scope", async () => {
       const a: Registered = await registerOrg(t);
       const b: Registered = await registerOrg(t);
       gh.current = account([{ email: b.email, primary: true, verified: true }]);

@@ -96,7 +96,12 @@ export function oidcProvider(opened: { server: Server; base: string }, redirectU
       const grant = new provider.Grant({ accountId: account.sub, clientId: String(details.params.client_id) });
       grant.addOIDCScope(String(details.params.scope));
       const grantId = await grant.save();
-      await provider.interactionFinished(req, res, { login: { accountId: account.sub }, consent: { grantId } }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: account.sub }, consent: { grantId } },
+        { mergeWithLastSubmission: false },
+      );
     })().catch((err: unknown) => json(res, 500, { error: String(err) }));
   });
   return upstream;
@@ -135,7 +140,8 @@ export async function forgingProvider(): Promise<Upstream & { spoil: Spoil }> {
           id_token_signing_alg_values_supported: ['ES256'],
           code_challenge_methods_supported: ['S256'],
         });
-      if (url.pathname === '/jwks') return json(res, 200, { keys: [{ ...(await exportJWK(publicKey)), kid: 'f1', alg: 'ES256', use: 'sig' }] });
+      if (url.pathname === '/jwks')
+        return json(res, 200, { keys: [{ ...(await exportJWK(publicKey)), kid: 'f1', alg: 'ES256', use: 'sig' }] });
       if (url.pathname === '/authorize') {
         const code = randomBytes(16).toString('base64url');
         codes.set(code, {
@@ -164,7 +170,12 @@ export async function forgingProvider(): Promise<Upstream & { spoil: Spoil }> {
           .setIssuedAt(now)
           .setExpirationTime(now + 300)
           .sign(spoil === 'signature' ? other : privateKey);
-        return json(res, 200, { access_token: randomBytes(16).toString('base64url'), token_type: 'Bearer', expires_in: 300, id_token: idToken });
+        return json(res, 200, {
+          access_token: randomBytes(16).toString('base64url'),
+          token_type: 'Bearer',
+          expires_in: 300,
+          id_token: idToken,
+        });
       }
       json(res, 404, { error: 'not_found' });
     })().catch((err: unknown) => json(res, 500, { error: String(err) }));
@@ -191,7 +202,12 @@ export async function githubServer(): Promise<Omit<Upstream, 'current'> & { curr
   const tokens = new Map<string, GitHubAccount>();
   const upstream = {
     base,
-    current: { id: 4242, login: 'octo', name: 'Octo Cat', emails: [{ email: 'octo@gh.example', primary: true, verified: true }] } as GitHubAccount,
+    current: {
+      id: 4242,
+      login: 'octo',
+      name: 'Octo Cat',
+      emails: [{ email: 'octo@gh.example', primary: true, verified: true }],
+    } as GitHubAccount,
     close: () => shut(server),
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -210,7 +226,8 @@ export async function githubServer(): Promise<Omit<Upstream, 'current'> & { curr
         const form = await body(req);
         const grant = codes.get(form.get('code') ?? '');
         codes.delete(form.get('code') ?? '');
-        if (form.get('client_id') !== 'gh-client' || form.get('client_secret') !== CLIENT_SECRET) return json(res, 200, { error: 'incorrect_client_credentials' });
+        if (form.get('client_id') !== 'gh-client' || form.get('client_secret') !== CLIENT_SECRET)
+          return json(res, 200, { error: 'incorrect_client_credentials' });
         if (!grant || s256(form.get('code_verifier') ?? '') !== grant.challenge) return json(res, 200, { error: 'bad_verification_code' });
         const token = `gho_${randomBytes(16).toString('hex')}`;
         tokens.set(token, grant.account);
