@@ -241,7 +241,7 @@ for (const backend of BACKENDS) {
       assert.equal(still.json().data.length, 1);
       const unknown = await t.app.inject({ method: 'POST', url: '/v1/users/me/identities/nope', headers: bearer(a.access) });
       assert.equal(unknown.statusCode, 404);
-      assert.equal(unknown.json().code, 'ERR-8020');
+      assert.equal(unknown.json().code, 'ERR-1011');
     });
 
     test('GitHub down at the callback: 502 ERR-8023, nothing created; an unconfigured provider is 404 ERR-8020', async () => {

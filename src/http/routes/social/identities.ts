@@ -74,7 +74,8 @@ export default async function identityRoutes(app: FastifyInstance): Promise<void
     async (request, reply) => {
       const userId = sessionUser(request);
       const provider = providers.get(request.params.provider);
-      if (!provider) throw new GatehouseError('social_provider_unknown');
+      // Like any object the route names: a provider not configured is a 404 `not_found`.
+      if (!provider) throw new GatehouseError('not_found', 'No such sign-in provider is configured');
       const { state, url } = await startFlow(services, provider, 'link', { userId });
       setStateCookie(reply, services.config.publicUrl, state, services.config.socialFlowTtl);
       reply.header('cache-control', 'no-store');

@@ -21,9 +21,8 @@ export default async function startRoutes(app: FastifyInstance): Promise<void> {
       {
         config: { protected: false },
         schema: {
-          tags: ['identity'],
-          summary: `Sign in with ${providers.get(id)?.config.name ?? id}: redirects to the provider; its callback answers tokens`,
-          response: { 302: { type: 'null', description: "Redirect to the provider's authorization page" } },
+          // A browser navigation, not an API call (like the sign-in pages): documented in docs/oauth.md.
+          hide: true,
         },
       },
       async (_request, reply) => {
