@@ -145,6 +145,35 @@ describe('sign in with an OpenID Connect provider (oidc-provider on loopback)', 
     assert.ok(events.some((e) => String(e.details).includes('oauth_authorize')));
   });
 
+  test('browser flow failures are pages with the stable code: a provider down, an unverified address', async () => {
+    const owner: Registered = await registerOrg(t);
+    const app = await createClient(t, owner, { client_name: 'Pages', redirect_uris: [APP_CALLBACK], token_endpoint_auth_method: 'none' });
+    const authorize = new URL('/oauth/authorize', t.base);
+    authorize.search = new URLSearchParams({
+      client_id: app.client_id,
+      redirect_uri: APP_CALLBACK,
+      response_type: 'code',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGcSjtz3bI',
+      code_challenge_method: 'S256',
+    }).toString();
+    const jar = new Jar();
+    assert.ok((await jar.follow(authorize, () => false)) instanceof Response);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(jar.html)?.[1] ?? '';
+    const down = await jar.request(`${t.base}/oauth/interaction/social`, { form: { provider: 'down', csrf } });
+    assert.equal(down.status, 502);
+    assert.match(String(down.headers.get('content-type')), /^text\/html/);
+    assert.match(jar.html, /Sign-in provider unavailable/);
+    assert.match(jar.html, /ERR-8023/);
+    idp.current = { sub: 'unverified-page', email: 'unverified-page@corp.example', email_verified: false, name: 'U' };
+    const callback = await jar.follow(`${t.base}/oauth/interaction/social`, isCallback(t.base), { form: { provider: 'corp', csrf } });
+    assert.ok(callback instanceof URL, jar.html);
+    const refused = await jar.request(callback);
+    assert.equal(refused.status, 403);
+    assert.match(String(refused.headers.get('content-type')), /^text\/html/);
+    assert.match(jar.html, /Email address not verified/);
+    assert.match(jar.html, /ERR-8025/);
+  });
+
   for (const spoil of ['issuer', 'audience', 'nonce', 'signature'] as Spoil[]) {
     test(`an ID token with the wrong ${spoil} is refused (ERR-8024) and nobody signs in`, async () => {
       forger.spoil = spoil;
