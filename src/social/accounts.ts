@@ -79,14 +79,20 @@ export async function linkProfile(deps: CoreDeps, userId: string, provider: stri
  * password and no other link). Not the user's own link: `not_found`, like a missing one.
  */
 export async function unlinkIdentity(deps: CoreDeps, userId: string, identityId: string): Promise<UserIdentityRow> {
-  const { db } = deps.storage;
-  const user = await getUser(db, userId);
-  const mine = await identitiesOfUser(db, userId);
-  const target = mine.find((i) => i.id === identityId);
-  if (!target) throw new GatehouseError('not_found', 'Linked provider not found');
-  if (!hasPassword(user) && mine.length === 1) throw new GatehouseError('social_last_sign_in');
-  if (!(await deleteIdentity(db, userId, identityId))) throw new GatehouseError('not_found', 'Linked provider not found');
-  return target;
+  const { storage } = deps;
+  return storage.transaction(async (trx) => {
+    // Two concurrent unlinks must not both see "another way in remains": on PostgreSQL the user's
+    // row is locked for the check; SQLite runs one write transaction at a time.
+    const lock = trx.selectFrom('users').selectAll().where('id', '=', userId);
+    const user = storage.dialect === 'postgres' ? await lock.forUpdate().executeTakeFirst() : await lock.executeTakeFirst();
+    if (!user) throw new GatehouseError('not_found', 'Linked provider not found');
+    const mine = await identitiesOfUser(trx, userId);
+    const target = mine.find((i) => i.id === identityId);
+    if (!target) throw new GatehouseError('not_found', 'Linked provider not found');
+    if (!hasPassword(user) && mine.length === 1) throw new GatehouseError('social_last_sign_in');
+    if (!(await deleteIdentity(trx, userId, identityId))) throw new GatehouseError('not_found', 'Linked provider not found');
+    return target;
+  });
 }
 
 export function renderIdentity(i: UserIdentityRow) {

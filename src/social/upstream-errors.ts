@@ -22,7 +22,8 @@ export function upstreamError(err: unknown, provider: string): GatehouseError {
     return new GatehouseError('social_provider_denied', `${provider} answered ${word}`);
   }
   if (err instanceof oauth.OperationProcessingError && err.code !== undefined && VALIDATION.has(err.code)) {
-    return new GatehouseError('social_response_invalid', `${provider}: ${err.message}`.slice(0, 300));
+    // oauth4webapi's messages can quote what the provider sent; the public text names only the check.
+    return new GatehouseError('social_response_invalid', `${provider}: the sign-in response failed validation (${err.code})`);
   }
   if (err instanceof joseErrors.JOSEError && !(err instanceof joseErrors.JWKSTimeout)) {
     return new GatehouseError('social_response_invalid', `${provider}: the ID token failed verification (${err.code})`);
