@@ -20,11 +20,17 @@ function newIdentity(userId: string, provider: string, profile: UpstreamProfile,
     id: newId('idn', now),
     user_id: userId,
     provider,
-    subject: profile.subject.slice(0, 255),
+    subject: profile.subject,
     email: profile.emailVerified ? profile.email : null,
     created_at: now,
     last_used_at: now,
   };
+}
+
+/** OIDC caps `sub` at 255 ASCII characters; anything else is not an account id we store. */
+function assertSubject(profile: UpstreamProfile): void {
+  if (profile.subject === '' || profile.subject.length > 255)
+    throw new GatehouseError('social_response_invalid', 'The provider named no usable account id');
 }
 
 function assertEnabled(user: UserRow): void {
@@ -40,6 +46,7 @@ function assertEnabled(user: UserRow): void {
 export async function signInWithProfile(deps: CoreDeps, provider: string, profile: UpstreamProfile): Promise<SocialSignIn> {
   const { db } = deps.storage;
   const now = deps.clock.now();
+  assertSubject(profile);
   const linked = await findIdentity(db, provider, profile.subject);
   if (linked) {
     const user = await getUser(db, linked.user_id);
@@ -67,6 +74,7 @@ export async function signInWithProfile(deps: CoreDeps, provider: string, profil
 /** Links a provider account to a signed-in user (who proved both); refused when it is anyone else's, or the user has one of this provider. */
 export async function linkProfile(deps: CoreDeps, userId: string, provider: string, profile: UpstreamProfile): Promise<UserIdentityRow> {
   const { db } = deps.storage;
+  assertSubject(profile);
   const user = await getUser(db, userId);
   assertEnabled(user);
   const identity = newIdentity(userId, provider, profile, deps.clock.now());
