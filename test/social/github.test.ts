@@ -7,11 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { bearer, createKey, type Registered, registerOrg } from '../identity/support.ts';
-import { type ListeningApp, listeningApp } from '../oauth/support.ts';
+import { createClient, type ListeningApp, listeningApp } from '../oauth/support.ts';
 import { BACKENDS } from '../support/backends.ts';
 import { CLIENT_SECRET, type GitHubAccount, githubServer } from './providers.ts';
 import { apiSignIn, auditEvents, Jar, problemOf, toCallback, tokensOf } from './support.ts';
 
+const APP = 'https://app.example.com/callback';
 let n = 0;
 const account = (emails: GitHubAccount['emails'], name: string | null = 'Octo'): GitHubAccount => ({
   id: 1000 + ++n,
@@ -103,15 +104,18 @@ for (const backend of BACKENDS) {
         code: 'ERR-8025',
         detail: 'Email address not verified',
       });
-      // A verified address that is not the primary one does not count either.
+      // A verified address that is not the primary one does not count either; nobody is created or linked.
+      const users = async () => (await t.services.storage.db.selectFrom('users').select('id').execute()).length;
+      const links = async () => (await t.services.storage.db.selectFrom('user_identities').select('id').execute()).length;
+      const [usersBefore, linksBefore] = [await users(), await links()];
+      const unverified = `x${n}@gh.example`;
       gh.current = account([
         { email: owner.email, primary: false, verified: true },
-        { email: `x${n}@gh.example`, primary: true, verified: false },
+        { email: unverified, primary: true, verified: false },
       ]);
       const jar2 = new Jar();
       assert.equal((await problemOf(await jar2.request(await toCallback(jar2, t.base, '/v1/auth/github')))).code, 'ERR-8025');
-      const users = await t.services.storage.db.selectFrom('users').select('email').execute();
-      assert.ok(!users.some((u) => u.email.startsWith(`x${n}@`)));
+      assert.deepEqual([await users(), await links()], [usersBefore, linksBefore]);
       gh.current = account([{ email: owner.email, primary: true, verified: true }]);
       const tokens = await apiSignIn(t, '/v1/auth/github');
       const who = await me(tokens.access_token);
@@ -249,15 +253,52 @@ for (const backend of BACKENDS) {
       assert.equal(unknown.json().code, 'ERR-1011');
     });
 
+    test('browser flow: "Continue with GitHub" on the sign-in page ends back in the authorization, with a code for the client', async () => {
+      const owner = await registerOrg(t);
+      const app = await createClient(t, owner, { client_name: 'Pages', redirect_uris: [APP], token_endpoint_auth_method: 'none' });
+      const authorize = new URL('/oauth/authorize', t.base);
+      authorize.search = new URLSearchParams({
+        client_id: app.client_id,
+        redirect_uri: APP,
+        response_type: 'code',
+        state: 's1',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGcSjtz3bI',
+        code_challenge_method: 'S256',
+      }).toString();
+      const jar = new Jar();
+      assert.ok((await jar.follow(authorize, () => false)) instanceof Response);
+      assert.match(jar.html, /value="github">Continue with GitHub</);
+      const csrf = /name="csrf" value="([^"]+)"/.exec(jar.html)?.[1] ?? '';
+      const email = `pages${n}@gh.example`;
+      gh.current = account([{ email, primary: true, verified: true }]);
+      const back = await jar.follow(`${t.base}/oauth/interaction/social`, (u) => u.pathname === '/oauth/interaction', {
+        form: { provider: 'github', csrf },
+      });
+      assert.ok(back instanceof URL, jar.html);
+      assert.equal((await jar.request(back)).status, 200);
+      assert.match(jar.html, /Pages wants to access your account/);
+      const organization = /name="organization" value="([^"]+)"/.exec(jar.html)?.[1] ?? '';
+      const csrf2 = /name="csrf" value="([^"]+)"/.exec(jar.html)?.[1] ?? '';
+      const done = await jar.request(`${t.base}/oauth/interaction/consent`, { form: { csrf: csrf2, organization, decision: 'allow' } });
+      assert.equal(done.status, 303);
+      const redirect = new URL(String(done.headers.get('location')));
+      assert.equal(`${redirect.origin}${redirect.pathname}`, APP);
+      assert.match(redirect.searchParams.get('code') ?? '', /.{20,}/);
+      assert.equal(redirect.searchParams.get('state'), 's1');
+      const users = await t.services.storage.db.selectFrom('users').select('id').where('email', '=', email).execute();
+      assert.equal(users.length, 1);
+    });
+
     test('GitHub down at the callback: 502 ERR-8023, nothing created; an unconfigured provider is 404 ERR-8020', async () => {
       const jar = new Jar();
-      gh.current = account([{ email: `down${n}@gh.example`, primary: true, verified: true }]);
+      const email = `down${n}@gh.example`;
+      gh.current = account([{ email, primary: true, verified: true }]);
       const callback = await toCallback(jar, t.base, '/v1/auth/github');
       await gh.close();
       const res = await jar.request(callback);
       assert.equal(res.status, 502);
       assert.equal((await problemOf(res)).code, 'ERR-8023');
-      const users = await t.services.storage.db.selectFrom('users').select('email').where('email', '=', `down${n}@gh.example`).execute();
+      const users = await t.services.storage.db.selectFrom('users').select('email').where('email', '=', email).execute();
       assert.equal(users.length, 0);
       const google = await fetch(`${t.base}/api/v1/auth/google`, { redirect: 'manual' });
       assert.equal(google.status, 404);
