@@ -29,8 +29,9 @@ export function upstreamError(err: unknown, provider: string): GatehouseError {
     return new GatehouseError('social_response_invalid', `${provider}: the ID token failed verification (${err.code})`);
   }
   if (err instanceof oauth.OperationProcessingError || err instanceof oauth.WWWAuthenticateChallengeError) {
-    return new GatehouseError('social_provider_unavailable', `${provider} answered something unusable`);
+    return new GatehouseError('social_provider_unavailable', `${provider} answered something unusable`, {}, { cause: err });
   }
   // fetch failures (refused, reset, DNS), timeouts and aborts: the provider is down or slow.
-  return new GatehouseError('social_provider_unavailable', `${provider} could not be reached`);
+  // The cause (refused, timed out) goes to the server log with the 502, for the operator.
+  return new GatehouseError('social_provider_unavailable', `${provider} could not be reached`, {}, { cause: err });
 }

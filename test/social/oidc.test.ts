@@ -200,5 +200,9 @@ describe('sign in with an OpenID Connect provider (oidc-provider on loopback)', 
     assert.equal(p.status, 502);
     assert.equal(p.code, 'ERR-8023');
     assert.equal(p.detail, 'down could not be reached');
+    // The operator's log says why, without the request's query.
+    const line = t.logs.find((l) => l.code === 'ERR-8023');
+    assert.ok(line, 'the 502 is logged');
+    assert.match(JSON.stringify(line), /fetch failed|ECONNREFUSED/);
   });
 });
