@@ -231,6 +231,7 @@ export async function githubServer(): Promise<Omit<Upstream, 'current'> & { curr
         if (!grant || s256(form.get('code_verifier') ?? '') !== grant.challenge) return json(res, 200, { error: 'bad_verification_code' });
         const token = `gho_${randomBytes(16).toString('hex')}`;
         tokens.set(token, grant.account);
+        registerSecret(token);
         return json(res, 200, { access_token: token, token_type: 'bearer', scope: 'read:user,user:email' });
       }
       const account = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));

@@ -12,6 +12,11 @@ export const isCallback = (base: string) => (u: URL) => u.origin === base && /^\
 export async function toCallback(jar: Jar, base: string, path: string): Promise<URL> {
   const r = await jar.follow(new URL(path, base), isCallback(base));
   assert.ok(r instanceof URL, `no callback reached: ${r instanceof Response ? `${r.status} ${jar.html.slice(0, 300)}` : ''}`);
+  // The state and the provider's code must never reach a log line or an audit event (test/scan).
+  for (const p of ['state', 'code']) {
+    const v = r.searchParams.get(p);
+    if (v) registerSecret(v);
+  }
   return r;
 }
 
