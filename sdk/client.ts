@@ -9,6 +9,7 @@ import type {
   CreateApiKey,
   CreatedApiKey,
   Invitation,
+  LinkedIdentity,
   Me,
   Member,
   MemorySpace,
@@ -103,6 +104,19 @@ export class GatehouseClient {
     me: () => this.request<Me>('GET', '/v1/auth/me'),
     changePassword: (body: { current_password: string; new_password: string }) =>
       this.request<unknown>('POST', '/v1/auth/password', { body }),
+  };
+
+  /** The caller's linked sign-in providers (Google, GitHub, OIDC); needs the user's own session. */
+  readonly identities = {
+    list: () =>
+      this.request<{ data: readonly LinkedIdentity[]; available: readonly { id: string; name: string }[] }>(
+        'GET',
+        '/v1/users/me/identities',
+      ),
+    /** Answers the provider URL to open in the user's browser; the callback there links the account. */
+    link: (provider: string) =>
+      this.request<{ authorization_url: string; expires_in: number }>('POST', `/v1/users/me/identities/${enc(provider)}`),
+    unlink: (id: string) => this.request<unknown>('DELETE', `/v1/users/me/identities/${enc(id)}`),
   };
 
   readonly organizations = {

@@ -153,3 +153,13 @@ export interface PageQuery {
   readonly limit?: number;
   readonly cursor?: string;
 }
+
+/** A sign-in provider account linked to the user (`GET /v1/users/me/identities`). */
+export interface LinkedIdentity {
+  readonly id: string;
+  readonly provider: string;
+  readonly subject: string;
+  readonly email: string | null;
+  readonly created_at: string;
+  readonly last_used_at: string;
+}

@@ -9,6 +9,7 @@ import { metricsOptions } from './options/metrics.ts';
 import { oauthOptions } from './options/oauth.ts';
 import { serverOptions } from './options/server.ts';
 import { sharedSecretOptions } from './options/shared-secret.ts';
+import { socialOptions } from './options/social.ts';
 import { storageOptions } from './options/storage.ts';
 import { tokenOptions } from './options/tokens.ts';
 
@@ -29,6 +30,7 @@ export const configSchema = {
   ...auditOptions,
   ...edgeOptions,
   ...oauthOptions,
+  ...socialOptions,
 } as const satisfies Record<string, Option<unknown>>;
 
 export type ConfigKey = keyof typeof configSchema;

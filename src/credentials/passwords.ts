@@ -46,14 +46,18 @@ let dummy: Promise<string> | undefined;
 /**
  * Verifies a password against a stored hash. With no hash (unknown user) it verifies against a
  * dummy hash of the same cost, so both answers take the same time; the result is then false.
+ * The same holds for an empty hash (a user with no password).
  */
 export async function verifyPassword(storedHash: string | undefined, password: string): Promise<boolean> {
   if (password.length > PASSWORD_MAX * 4) return false;
   dummy ??= argon2(() => hash('gatehouse-dummy-password', PARAMS));
-  const target = storedHash ?? (await dummy);
+  // A user without a password (an empty hash: signed up through a provider) costs the same work
+  // as any other, so the time of an answer does not tell which accounts have one.
+  const usable = storedHash !== undefined && storedHash !== '';
+  const target = usable ? storedHash : await dummy;
   try {
     const ok = await argon2(() => verify(target, password));
-    return storedHash !== undefined && ok;
+    return usable && ok;
   } catch {
     return false;
   }

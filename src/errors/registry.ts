@@ -9,6 +9,7 @@ import { inputErrors } from './codes/input.ts';
 import { limitErrors } from './codes/limits.ts';
 import { oauthErrors } from './codes/oauth.ts';
 import { sessionErrors } from './codes/sessions.ts';
+import { socialErrors } from './codes/social.ts';
 import { tokensErrors } from './codes/tokens.ts';
 import type { ErrorSpec } from './spec.ts';
 
@@ -29,6 +30,7 @@ export const ERRORS = {
   ...externalErrors,
   ...edgeErrors,
   ...oauthErrors,
+  ...socialErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** The closed union of error names, e.g. `'token_expired'`. */

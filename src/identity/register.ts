@@ -1,6 +1,6 @@
 import { assertPasswordAllowed } from '../credentials/password-policy.ts';
 import { hashPassword } from '../credentials/passwords.ts';
-import type { Storage } from '../storage/index.ts';
+import type { Db, Storage } from '../storage/index.ts';
 import { addMembership } from './memberships.ts';
 import { createOrganization } from './organizations.ts';
 import type { OrganizationRow, UserRow } from './tables.ts';
@@ -40,12 +40,23 @@ export async function registerUser(
 ): Promise<Registered> {
   await assertPasswordAllowed(input.password, { email: input.email, username: input.username, name: input.name });
   const passwordHash = await hashPassword(input.password);
+  return storage.transaction((trx) => createPersonalAccount(trx, { ...input, passwordHash }, now));
+}
+
+/**
+ * The one way a user and their personal organization come to be: `registerUser` (with a password)
+ * and a first sign-in through a provider (`passwordHash` = {@link NO_PASSWORD}) both run it, inside
+ * the caller's transaction.
+ */
+export async function createPersonalAccount(
+  trx: Db,
+  input: { email: string; username?: string | undefined; name?: string | undefined; passwordHash: string },
+  now: number,
+): Promise<Registered> {
   const displayName = input.name ?? input.username ?? input.email.split('@')[0] ?? input.email;
-  return storage.transaction(async (trx) => {
-    const user = await createUser(trx, { email: input.email, username: input.username, displayName, passwordHash }, now);
-    const slug = `personal-${user.id.slice(4).toLowerCase()}`;
-    const organization = await createOrganization(trx, { name: `${displayName}'s workspace`, slug, personalOf: user.id }, now);
-    await addMembership(trx, organization.id, user.id, 'owner', now);
-    return { organization, user };
-  });
+  const user = await createUser(trx, { email: input.email, username: input.username, displayName, passwordHash: input.passwordHash }, now);
+  const slug = `personal-${user.id.slice(4).toLowerCase()}`;
+  const organization = await createOrganization(trx, { name: `${displayName}'s workspace`, slug, personalOf: user.id }, now);
+  await addMembership(trx, organization.id, user.id, 'owner', now);
+  return { organization, user };
 }

@@ -92,3 +92,13 @@ export function renderUser(u: UserRow) {
     created_at: new Date(u.created_at).toISOString(),
   };
 }
+
+/**
+ * The stored password hash of a user who has none (signed up through a provider): no password
+ * verifies against it, and `/v1/auth/login` refuses it like any wrong password.
+ */
+export const NO_PASSWORD = '';
+
+export function hasPassword(user: UserRow): boolean {
+  return user.password_hash !== NO_PASSWORD;
+}

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
 
 /** Prefixes of every id Gatehouse mints. */
-export type IdPrefix = 'org' | 'usr' | 'spc' | 'ses' | 'key' | 'cli' | 'evt' | 'inv' | 'sgk' | 'req' | 'res' | 'cns';
+export type IdPrefix = 'org' | 'usr' | 'spc' | 'ses' | 'key' | 'cli' | 'evt' | 'inv' | 'sgk' | 'req' | 'res' | 'cns' | 'idn';
 
 /**
  * A prefixed, opaque, time-sortable id (`usr_01jd…`, 26 characters after the prefix): 48 bits of

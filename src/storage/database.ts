@@ -6,6 +6,7 @@ import type { IdentityTables, InvitationTables } from '../identity/tables.ts';
 import type { OAuthSessionTables } from '../oauth/session-tables.ts';
 import type { OAuthTables } from '../oauth/tables.ts';
 import type { LimitTables } from '../ratelimit/tables.ts';
+import type { SocialTables } from '../social/tables.ts';
 import type { TokenTables } from '../tokens/tables.ts';
 
 /** Every table Gatehouse stores, as Kysely sees it. Each module owns the shape of its own. */
@@ -19,4 +20,5 @@ export interface Database
     LimitTables,
     ChangeFeedTables,
     OAuthTables,
-    OAuthSessionTables {}
+    OAuthSessionTables,
+    SocialTables {}

@@ -34,7 +34,8 @@ async function sdkOperations(): Promise<Set<string>> {
       .replace(/\/organizations\/ORG/, '/organizations/{org}')
       .replace(/\/memory-spaces\/SPACE/, '/memory-spaces/{space}')
       .replace(/\/members\/USER/, '/members/{user_id}')
-      .replace(/\/(invitations|api-keys|clients|resources|consents)\/ID/, '/$1/{id}');
+      .replace(/\/identities\/PROVIDER/, '/identities/{provider}')
+      .replace(/\/(invitations|api-keys|clients|resources|consents|identities)\/ID/, '/$1/{id}');
     seen.add(`${init?.method ?? 'GET'} ${path}`);
     return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
   };
@@ -48,6 +49,9 @@ async function sdkOperations(): Promise<Set<string>> {
     () => gh.auth.refresh('r'),
     () => gh.auth.logout(),
     gh.auth.me,
+    () => gh.identities.list(),
+    () => gh.identities.link('PROVIDER'),
+    () => gh.identities.unlink('ID'),
     () => gh.auth.changePassword({ current_password: 'a', new_password: 'b' }),
     () =>
       gh.organizations.register({ organization_name: 'n', organization_slug: 's', admin_email: 'e', admin_name: 'n', admin_password: 'p' }),

@@ -9,6 +9,7 @@ import forwardAuthRoutes from './forward-auth/index.ts';
 import healthRoutes from './health.ts';
 import identityRoutes from './identity/index.ts';
 import oauthRoutes from './oauth/index.ts';
+import socialRoutes from './social/index.ts';
 import tokenRoutes from './tokens/index.ts';
 
 /** Every route module, registered in this order, then the compatibility aliases. Each folder holds one route (or small resource) per file. */
@@ -23,6 +24,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(forwardAuthRoutes);
   await app.register(auditRoutes);
   await app.register(oauthRoutes);
+  await app.register(socialRoutes);
   // Last: aliases reuse the native routes registered above.
   await app.register(compatRoutes(natives));
 }

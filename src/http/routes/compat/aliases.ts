@@ -78,10 +78,9 @@ export const ALIASES: readonly Alias[] = [
   { method: 'POST', path: '/api/v1/auth/keys/:id/rotate', native: '/v1/api-keys/:id/rotate' },
   { method: 'POST', path: '/api/v1/api-keys', native: '/v1/api-keys' },
   { method: 'GET', path: '/api/v1/organizations', native: '/v1/organizations' },
+  { method: 'GET', path: '/api/v1/auth/google', native: '/v1/auth/google' },
+  { method: 'GET', path: '/api/v1/auth/github', native: '/v1/auth/github' },
 ];
 
-/** Social login arrives with its own issue; until then these paths are an honest 404. */
-export const PLANNED: readonly PlannedAlias[] = [
-  { method: 'GET', path: '/api/v1/auth/google', arrivesWith: 'social login' },
-  { method: 'GET', path: '/api/v1/auth/github', arrivesWith: 'social login' },
-];
+/** Documented paths not served yet (none today). */
+export const PLANNED: readonly PlannedAlias[] = [];

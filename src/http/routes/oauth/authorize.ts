@@ -23,6 +23,7 @@ import { signIn } from '../../../oauth/authorize/sign-in.ts';
 import type { OAuthContext } from '../../../oauth/context.ts';
 import { OAuthError } from '../../../oauth/errors.ts';
 import { setInteractionUser } from '../../../oauth/records/interactions.ts';
+import { providerButtons } from '../../../social/providers.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { formOf, queryOf } from './form.ts';
 import { consentPage, errorPage, loginPage, sendPage } from './pages.ts';
@@ -147,7 +148,11 @@ export default async function authorizeRoutes(app: FastifyInstance): Promise<voi
       if (!interaction) return expired(reply);
       const client = await ctx.resolveClient(interaction.request.clientId);
       if (interaction.row.user_id === null)
-        return loginPage(reply, 200, { clientName: client.name, csrf: csrfToken(ctx, interaction.handle) });
+        return loginPage(reply, 200, {
+          clientName: client.name,
+          csrf: csrfToken(ctx, interaction.handle),
+          providers: providerButtons(ctx.config),
+        });
       return consentOrComplete(reply, interaction, interaction.row.user_id);
     }),
   );

@@ -37,9 +37,14 @@ export function errorPage(reply: FastifyReply, status: number, title: string, de
 export function loginPage(
   reply: FastifyReply,
   status: number,
-  opts: { clientName: string; csrf: string; error?: string; identifier?: string },
+  opts: { clientName: string; csrf: string; error?: string; identifier?: string; providers?: readonly { id: string; name: string }[] },
 ): FastifyReply {
   const error = opts.error ? `<p class="error" role="alert">${esc(opts.error)}</p>` : '';
+  const providers = opts.providers?.length
+    ? `<form method="post" action="/oauth/interaction/social"><input type="hidden" name="csrf" value="${esc(opts.csrf)}">${opts.providers
+        .map((p) => `<button type="submit" name="provider" value="${esc(p.id)}">Continue with ${esc(p.name)}</button>`)
+        .join('')}</form>`
+    : '';
   return sendPage(
     reply,
     status,
@@ -48,7 +53,7 @@ export function loginPage(
       `<input type="hidden" name="csrf" value="${esc(opts.csrf)}">` +
       `<label for="identifier">Email or username</label><input type="text" id="identifier" name="identifier" autocomplete="username" required value="${esc(opts.identifier ?? '')}">` +
       '<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>' +
-      '<button type="submit">Sign in</button></form>',
+      `<button type="submit">Sign in</button></form>${providers}`,
   );
 }
 
