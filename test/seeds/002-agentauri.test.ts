@@ -72,11 +72,11 @@ describe('seeds/002: the trigger-service authentication page', () => {
     );
   });
 
-  test('Google and GitHub login are not served yet (they come with social login)', async () => {
+  test('Google and GitHub login are served; without the provider configured they answer 404 social_provider_unknown (test/social drives them configured)', async () => {
     for (const provider of ['google', 'github']) {
       const r = await curl(s.base, 'GET', `/api/v1/auth/${provider}`);
       assert.equal(r.status, 404, provider);
-      assert.equal(r.json.error, 'route_not_found');
+      assert.equal(r.json.error, 'social_provider_unknown');
     }
   });
 
