@@ -15,6 +15,7 @@ import { createLogger, type Logger } from './lib/logger.ts';
 import { loadServerSecrets, type ServerSecrets } from './lib/server-secrets.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { OAuthContext } from './oauth/context.ts';
+import { createSenderConstraints, type SenderConstraints } from './oauth/sender/index.ts';
 import { createOAuth } from './oauth/service.ts';
 import { developmentPrincipal } from './pipeline/development.ts';
 import { type Authenticator, createAuthenticator } from './pipeline/index.ts';
@@ -35,6 +36,8 @@ export interface Services extends CoreDeps {
   readonly metrics: Metrics;
   /** The OAuth 2.1 / OpenID Connect authorization server. */
   readonly oauth: OAuthContext;
+  /** DPoP proofs, client certificates, the shared replay cache (RFC 9449, RFC 8705). */
+  readonly sender: SenderConstraints;
   /** Flushes and closes everything; idempotent. */
   close(): Promise<void>;
 }
@@ -93,7 +96,8 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     isClientRevoked: (id) => (oauth ? oauth.clients.isRevoked(id) : Promise.resolve(true)),
   });
   sessions = createSessionService({ ...core, tokens });
-  oauth = createOAuth({ ...core, tokens, sessions });
+  const sender = createSenderConstraints(core);
+  oauth = createOAuth({ ...core, tokens, sessions, sender });
   const apiKeys = createApiKeyService({ ...core, parties });
   const limits = createLimits(core);
   metrics.watchCache('api_keys', () => apiKeys.cacheStats());
@@ -109,6 +113,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     accessTokens: tokens,
     apiKeys,
     external,
+    senderCheck: sender.check,
     ...(devPrincipal ? { developmentPrincipal: () => devPrincipal } : {}),
   });
   await tokens.ensureSigningKey();
@@ -125,12 +130,14 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     authenticator,
     metrics,
     oauth,
+    sender,
     async close() {
       if (closed) return;
       closed = true;
       await apiKeys.close();
       await limits.close();
       await external.close();
+      await sender.close();
       await bus.close();
       await (audit.close ? audit.close() : audit.flush());
       await storage.close();

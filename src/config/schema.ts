@@ -7,6 +7,7 @@ import { keysOptions } from './options/keys.ts';
 import { limitsOptions } from './options/limits.ts';
 import { metricsOptions } from './options/metrics.ts';
 import { oauthOptions } from './options/oauth.ts';
+import { senderOptions } from './options/sender.ts';
 import { serverOptions } from './options/server.ts';
 import { sharedSecretOptions } from './options/shared-secret.ts';
 import { storageOptions } from './options/storage.ts';
@@ -29,6 +30,7 @@ export const configSchema = {
   ...auditOptions,
   ...edgeOptions,
   ...oauthOptions,
+  ...senderOptions,
 } as const satisfies Record<string, Option<unknown>>;
 
 export type ConfigKey = keyof typeof configSchema;

@@ -4,6 +4,7 @@ import type { TokenService } from '../tokens/types.ts';
 import type { Client } from './clients/client.ts';
 import type { MetadataDocumentResolver } from './clients/metadata-document.ts';
 import type { ClientService } from './clients/service.ts';
+import type { SenderConstraints } from './sender/index.ts';
 
 /** What every OAuth endpoint and grant receives. */
 export interface OAuthContext extends CoreDeps {
@@ -11,6 +12,8 @@ export interface OAuthContext extends CoreDeps {
   readonly sessions: SessionService;
   readonly clients: ClientService;
   readonly documents: MetadataDocumentResolver;
+  /** DPoP proofs and the replay cache shared by one-time proofs and client assertions. */
+  readonly sender: SenderConstraints;
   /** A registered client by id, or a metadata-document client by URL; throws invalid_client. */
   resolveClient(clientId: string): Promise<Client>;
   /** Ends every grant (session) of a client or a consent, and forgets the client's consents. */

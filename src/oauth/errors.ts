@@ -17,7 +17,9 @@ export type OAuthErrorCode =
   | 'invalid_client_metadata'
   | 'invalid_token'
   | 'insufficient_scope'
-  | 'unsupported_token_type';
+  | 'unsupported_token_type'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 const STATUS: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,
@@ -42,6 +44,8 @@ export class OAuthError extends Error {
     readonly error: OAuthErrorCode,
     readonly description: string,
     status?: number,
+    /** Extra response headers (e.g. `DPoP-Nonce`). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(description);
     this.status = status ?? STATUS[error] ?? 400;

@@ -9,6 +9,7 @@ import type { OAuthContext } from './context.ts';
 import { OAuthError } from './errors.ts';
 import { deleteConsentsOfClient } from './records/consents.ts';
 import { grantSessions } from './records/grants.ts';
+import type { SenderConstraints } from './sender/index.ts';
 
 const CLIENT_ID = /^cli_[0-9a-hjkmnp-tv-z]{26}$/;
 
@@ -21,7 +22,7 @@ const CLIENT_ID = /^cli_[0-9a-hjkmnp-tv-z]{26}$/;
  * const oauth = createOAuth({ ...core, tokens, sessions });
  * const client = await oauth.resolveClient('cli_…');
  */
-export function createOAuth(deps: CoreDeps & { tokens: TokenService; sessions: SessionService }): OAuthContext {
+export function createOAuth(deps: CoreDeps & { tokens: TokenService; sessions: SessionService; sender: SenderConstraints }): OAuthContext {
   const { storage, config, clock, sessions } = deps;
   const db = storage.db;
 

@@ -18,6 +18,8 @@ export interface OAuthClientRow {
   jwks: string | null;
   client_uri: string | null;
   logo_uri: string | null;
+  /** JSON `{field, value}`: the RFC 8705 certificate field of a tls_client_auth client (migration 0017). */
+  tls_client_auth?: string | null;
   created_by: string | null;
   created_at: number;
   updated_at: number;
@@ -92,6 +94,8 @@ export interface OAuthGrantRow {
   /** JSON array of resource identifiers. */
   resource: string;
   auth_time: number;
+  /** RFC 7638 thumbprint of the DPoP key a public client's refresh tokens are bound to (migration 0017). */
+  dpop_jkt?: string | null;
 }
 
 export interface OAuthTables {

@@ -31,4 +31,14 @@ export interface Principal {
   readonly issuer?: string;
   /** The acting user behind a key or token, when there is one (`usr_…`). */
   readonly userId?: string;
+  /**
+   * The key or certificate the credential is bound to (RFC 7800 `cnf`): a DPoP key thumbprint
+   * (`jkt`, RFC 9449) or a client-certificate thumbprint (`x5t#S256`, RFC 8705). Absent: a bearer credential.
+   */
+  readonly confirmation?: Confirmation;
+}
+
+export interface Confirmation {
+  readonly jkt?: string;
+  readonly 'x5t#S256'?: string;
 }

@@ -7,7 +7,7 @@ import type { PartyResolver } from '../identity/parties.ts';
 import type { Role } from '../identity/tables.ts';
 import { ExpiringCache } from '../lib/expiring-cache.ts';
 import { randomToken } from '../lib/secure.ts';
-import type { Principal } from '../pipeline/principal.ts';
+import type { Confirmation, Principal } from '../pipeline/principal.ts';
 import { type JwsAlgorithm, type JwtPayload, verifyJwt } from './jws.ts';
 import { generateKey, type SigningAlgorithm, sealPrivateKey } from './key-material.ts';
 import { Keyring, type LoadedKey } from './keyring.ts';
@@ -49,6 +49,17 @@ function info(row: SigningKeyRow): SigningKeyInfo {
   };
 }
 
+/** RFC 7800 `cnf` of a token: the DPoP key (`jkt`) or client certificate (`x5t#S256`) it is bound to. */
+function confirmationOf(cnf: unknown): Confirmation | undefined {
+  if (cnf === undefined || cnf === null || typeof cnf !== 'object') return undefined;
+  const c = cnf as Record<string, unknown>;
+  const jkt = typeof c.jkt === 'string' ? c.jkt : undefined;
+  const x5t = typeof c['x5t#S256'] === 'string' ? c['x5t#S256'] : undefined;
+  // A `cnf` we cannot check binds to nothing we could verify: an impossible binding, never none.
+  if (jkt === undefined && x5t === undefined) return { jkt: '' };
+  return { ...(jkt !== undefined ? { jkt } : {}), ...(x5t !== undefined ? { 'x5t#S256': x5t } : {}) };
+}
+
 function principalFrom(payload: JwtPayload, issuer: string): Principal {
   const sub = String(payload.sub);
   const scope = typeof payload.scope === 'string' ? payload.scope : '';
@@ -66,6 +77,7 @@ function principalFrom(payload: JwtPayload, issuer: string): Principal {
     ...(sub.startsWith('usr_') ? { userId: sub } : {}),
     expiresAt: Number(payload.exp) * 1000,
     issuer,
+    ...(payload.cnf !== undefined ? { confirmation: confirmationOf(payload.cnf) } : {}),
   });
 }
 
@@ -167,6 +179,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         ...(input.sessionId !== undefined ? { sid: input.sessionId } : {}),
         ...(input.memorySpaces !== undefined && input.memorySpaces !== '*' ? { memory_spaces: input.memorySpaces } : {}),
         ...(input.authTime !== undefined ? { auth_time: input.authTime } : {}),
+        ...(input.confirmation !== undefined ? { cnf: { ...input.confirmation } } : {}),
       };
       const audience = input.audience && input.audience.length > 0 ? [...input.audience] : config.audience;
       const token = await new SignJWT(claims)

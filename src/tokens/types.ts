@@ -2,6 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { Role } from '../identity/tables.ts';
 import type { CacheStats } from '../lib/expiring-cache.ts';
 import type { AccessTokenVerifier } from '../pipeline/authenticate.ts';
+import type { Confirmation } from '../pipeline/principal.ts';
 
 export interface IssueAccessTokenInput {
   /** `usr_…` for users, `cli_…` for OAuth clients. */
@@ -20,6 +21,8 @@ export interface IssueAccessTokenInput {
   readonly audience?: readonly string[];
   /** RFC 9068 `auth_time` (epoch seconds) for user-delegated OAuth tokens. */
   readonly authTime?: number;
+  /** RFC 7800 `cnf`: the DPoP key (`jkt`) or client certificate (`x5t#S256`) the token is bound to. */
+  readonly confirmation?: Confirmation;
 }
 
 /** A JWT other than an access token (an OpenID Connect ID token), signed with the active key. */

@@ -1,5 +1,5 @@
 import type { OAuthClientRow } from '../tables.ts';
-import type { AuthMethod, ClientMetadata, GrantType } from './metadata.ts';
+import type { AuthMethod, ClientMetadata, GrantType, TlsClientAuthField } from './metadata.ts';
 
 /** A client as the endpoints see it: registered (`cli_…`) or described by its metadata document (an https URL). */
 export interface Client {
@@ -14,6 +14,8 @@ export interface Client {
   readonly scope: readonly string[] | undefined;
   readonly jwks: { keys: readonly Record<string, unknown>[] } | null;
   readonly clientUri: string | null;
+  /** RFC 8705 §2.1.2: the certificate field a tls_client_auth client is recognised by. */
+  readonly tlsClientAuth: { readonly field: TlsClientAuthField; readonly value: string } | null;
   /** The stored row, for registered clients. */
   readonly row?: OAuthClientRow;
 }
@@ -29,6 +31,7 @@ export function clientFromRow(row: OAuthClientRow): Client {
     scope: row.scope === null ? undefined : row.scope.split(' '),
     jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as Client['jwks']),
     clientUri: row.client_uri,
+    tlsClientAuth: row.tls_client_auth ? (JSON.parse(row.tls_client_auth) as Client['tlsClientAuth']) : null,
     row,
   };
 }
@@ -44,5 +47,6 @@ export function clientFromMetadata(id: string, m: ClientMetadata): Client {
     scope: m.scope === null ? undefined : m.scope.split(' '),
     jwks: m.jwks,
     clientUri: m.client_uri,
+    tlsClientAuth: null,
   };
 }

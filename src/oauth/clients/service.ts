@@ -41,6 +41,7 @@ function columns(metadata: ClientMetadata) {
     jwks: metadata.jwks === null ? null : JSON.stringify(metadata.jwks),
     client_uri: metadata.client_uri,
     logo_uri: metadata.logo_uri,
+    tls_client_auth: metadata.tls_client_auth === null ? null : JSON.stringify(metadata.tls_client_auth),
   };
 }
 

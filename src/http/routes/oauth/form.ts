@@ -39,6 +39,8 @@ export function sendOAuthError(reply: FastifyReply, err: OAuthError, realm: stri
       `Bearer realm="${realm}", error="${err.error}", error_description="${err.description.replace(/["\\]/g, '')}"`,
     );
   }
+  // The error's own headers last: a DPoP challenge or `DPoP-Nonce` (RFC 9449) replaces the Bearer one.
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   return reply.code(err.status).header('cache-control', 'no-store').header('pragma', 'no-cache').send(err.body());
 }
 
