@@ -17,7 +17,7 @@ export const senderOptions = {
     minLength: 1,
   }),
   tlsClientCa: string<string | undefined>({
-    doc: 'PEM file with the CA certificates that issue client certificates. Set: the server asks every TLS client for a certificate (never requires one); `tls_client_auth` clients must present one issued by these CAs.',
+    doc: 'PEM file with the CA certificates that issue client certificates. Set: the server asks every TLS client for a certificate (never requires one); `tls_client_auth` clients must present one issued directly by one of these CAs. Behind a TLS-terminating proxy (no `tlsCert`), certificates from `tlsClientCertHeader` are checked against it.',
     default: undefined,
     minLength: 1,
   }),
