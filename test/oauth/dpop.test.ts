@@ -74,6 +74,19 @@ for (const backend of BACKENDS) {
         DPoP,
       });
       assert.notEqual(me.status, 401, await me.clone().text());
+      // Introspection tells a resource server the binding (RFC 9449 §6.2).
+      const info = await fetch(`${t.base}/oauth/introspect`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${worker.client_id}:${worker.client_secret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ token }).toString(),
+      });
+      const introspected = (await info.json()) as { active: boolean; token_type: string; cnf: unknown };
+      assert.equal(introspected.active, true);
+      assert.equal(introspected.token_type, 'DPoP');
+      assert.deepEqual(introspected.cnf, claims.cnf);
     });
 
     test('a DPoP-bound token presented as Bearer is refused with a DPoP challenge', async () => {
