@@ -206,6 +206,14 @@ describe('mutual TLS behind a TLS-terminating proxy (tlsClientCertHeader)', () =
       trusted.app.inject({ method: 'POST', url: '/v1/auth/check', remoteAddress, headers: { ...bearer(access), ...headers }, payload: {} });
     assert.equal((await check({ 'client-cert': pki.header('worker') })).statusCode, 200);
     assert.equal((await check({})).statusCode, 401);
+    // Forward-auth does not check bindings yet: a bound token is refused there (fail closed), never passed.
+    const edge = await trusted.app.inject({
+      method: 'GET',
+      url: '/v1/forward-auth',
+      remoteAddress: '10.1.2.3',
+      headers: { ...bearer(access), 'client-cert': pki.header('worker'), 'x-original-uri': '/x', 'x-original-method': 'GET' },
+    });
+    assert.equal(edge.statusCode, 401);
     // From a peer that is not a trusted proxy the header is ignored.
     assert.equal((await check({ 'client-cert': pki.header('worker') }, '172.16.0.9')).statusCode, 401);
     // A certificate of another CA with the right subject, through the trusted proxy: invalid_client.
