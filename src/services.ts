@@ -16,6 +16,7 @@ import { loadServerSecrets, type ServerSecrets } from './lib/server-secrets.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { OAuthContext } from './oauth/context.ts';
 import { createRevokedTokens } from './oauth/revoked-tokens.ts';
+import { createSenderConstraints, type SenderConstraints } from './oauth/sender/index.ts';
 import { createOAuth } from './oauth/service.ts';
 import { startOAuthSweep } from './oauth/sweep.ts';
 import { developmentPrincipal } from './pipeline/development.ts';
@@ -37,6 +38,8 @@ export interface Services extends CoreDeps {
   readonly metrics: Metrics;
   /** The OAuth 2.1 / OpenID Connect authorization server. */
   readonly oauth: OAuthContext;
+  /** DPoP proofs, client certificates, the shared replay cache (RFC 9449, RFC 8705). */
+  readonly sender: SenderConstraints;
   /** Flushes and closes everything; idempotent. */
   close(): Promise<void>;
 }
@@ -97,7 +100,8 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     isTokenRevoked: (jti) => revokedTokens.isRevoked(jti),
   });
   sessions = createSessionService({ ...core, tokens });
-  oauth = createOAuth({ ...core, tokens, sessions, revokedTokens });
+  const sender = createSenderConstraints(core);
+  oauth = createOAuth({ ...core, tokens, sessions, revokedTokens, sender });
   const apiKeys = createApiKeyService({ ...core, parties });
   const limits = createLimits(core);
   metrics.watchCache('api_keys', () => apiKeys.cacheStats());
@@ -113,6 +117,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     accessTokens: tokens,
     apiKeys,
     external,
+    senderCheck: sender.check,
     ...(devPrincipal ? { developmentPrincipal: () => devPrincipal } : {}),
   });
   await tokens.ensureSigningKey();
@@ -131,6 +136,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     authenticator,
     metrics,
     oauth,
+    sender,
     async close() {
       if (closed) return;
       closed = true;
@@ -139,6 +145,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
       await apiKeys.close();
       await limits.close();
       await external.close();
+      await sender.close();
       await bus.close();
       await (audit.close ? audit.close() : audit.flush());
       await storage.close();

@@ -7,6 +7,7 @@ import { keysOptions } from './options/keys.ts';
 import { limitsOptions } from './options/limits.ts';
 import { metricsOptions } from './options/metrics.ts';
 import { oauthOptions } from './options/oauth.ts';
+import { senderOptions } from './options/sender.ts';
 import { serverOptions } from './options/server.ts';
 import { sharedSecretOptions } from './options/shared-secret.ts';
 import { socialOptions } from './options/social.ts';
@@ -31,6 +32,7 @@ export const configSchema = {
   ...edgeOptions,
   ...oauthOptions,
   ...socialOptions,
+  ...senderOptions,
 } as const satisfies Record<string, Option<unknown>>;
 
 export type ConfigKey = keyof typeof configSchema;

@@ -31,6 +31,8 @@ export interface ApiKeyRow {
   revoked_at: number | null;
   rotated_from: string | null;
   rotated_to: string | null;
+  /** base64url SHA-256 of the DER client certificate the key is bound to (`x5t#S256`), or null (migration 0017). */
+  cert_thumbprint?: string | null;
 }
 
 export interface ApiKeyTables {

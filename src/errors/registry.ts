@@ -8,6 +8,7 @@ import { identityErrors } from './codes/identity.ts';
 import { inputErrors } from './codes/input.ts';
 import { limitErrors } from './codes/limits.ts';
 import { oauthErrors } from './codes/oauth.ts';
+import { senderErrors } from './codes/sender.ts';
 import { sessionErrors } from './codes/sessions.ts';
 import { socialErrors } from './codes/social.ts';
 import { tokensErrors } from './codes/tokens.ts';
@@ -31,6 +32,7 @@ export const ERRORS = {
   ...edgeErrors,
   ...oauthErrors,
   ...socialErrors,
+  ...senderErrors,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** The closed union of error names, e.g. `'token_expired'`. */

@@ -10,7 +10,9 @@ export type OAuthErrorWord =
   | 'invalid_scope'
   | 'access_denied'
   | 'temporarily_unavailable'
-  | 'server_error';
+  | 'server_error'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** One entry of the error registry. `title` is public and stable; `description` documents it. */
 export interface ErrorSpec {

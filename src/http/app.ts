@@ -13,6 +13,7 @@ import { collectProtectedRoutes } from './protected-routes.ts';
 import { limitAnonymous } from './rate-limit.ts';
 import { registerRoutes } from './routes/index.ts';
 import { SECURITY_HEADER_LINES, SECURITY_HEADERS } from './security-headers.ts';
+import { tlsServerFactory } from './tls.ts';
 import './types.ts';
 import { GatehouseError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors/index.ts';
 import { checkBodyShape, validatorCompiler } from './validation.ts';
@@ -50,7 +51,9 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
 export async function buildApp(services: Services, extra?: (app: FastifyInstance) => Promise<void>): Promise<FastifyInstance> {
   const { config } = services;
   const nextRequestId = requestIds();
+  const serverFactory = tlsServerFactory(config);
   const app = Fastify({
+    ...(serverFactory !== undefined ? { serverFactory } : {}),
     loggerInstance: services.log as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,

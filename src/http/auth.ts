@@ -2,7 +2,9 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import { assertMemorySpace, authorize, type Requirement } from '../authorization/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { assertSpaceName } from '../identity/normalize.ts';
+import type { SenderFacts } from '../pipeline/index.ts';
 import type { Principal } from '../pipeline/principal.ts';
+import { presentedCertificate } from './client-certificate.ts';
 import { limitClientIp, limitPrincipal } from './rate-limit.ts';
 
 /** The request's query string, without `?`. */
@@ -16,6 +18,19 @@ export function requestedResource(request: FastifyRequest): string | undefined {
   if (request.routeOptions.config?.resourceParam !== true) return undefined;
   const value = (request.query as Record<string, unknown> | undefined)?.resource;
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * The request as DPoP and mTLS see it. The decision API (`senderTarget: 'forwarded'`) checks the
+ * forwarded request named by `X-Original-Method` and `X-Original-URL` (absolute) when sent; every
+ * other route checks itself, at `publicUrl` + path. (The pipeline runs before the body is read.)
+ */
+function senderFacts(request: FastifyRequest): SenderFacts {
+  const h = request.headers;
+  const forwarded = request.routeOptions.config?.senderTarget === 'forwarded' && typeof h['x-original-url'] === 'string';
+  const url = forwarded ? String(h['x-original-url']) : `${request.server.services.config.publicUrl}${request.url.split('?', 1)[0] ?? '/'}`;
+  const method = forwarded && typeof h['x-original-method'] === 'string' ? h['x-original-method'].toUpperCase() : request.method;
+  return { method, url, proof: h.dpop, certificateThumbprint: presentedCertificate(request)?.thumbprint };
 }
 
 /**
@@ -40,6 +55,7 @@ export function requireAuth(need: Omit<Requirement, 'organizationId' | 'memorySp
         query: rawQuery(request.url),
         ip: request.ip,
         ...(resource !== undefined ? { audience: resource } : {}),
+        sender: () => senderFacts(request),
       });
     } catch (err) {
       const outcome = err instanceof GatehouseError ? err.error : 'error';

@@ -21,5 +21,7 @@ declare module 'fastify' {
     resourceParam?: true;
     /** true on compatibility aliases of native routes (src/http/routes/compat/). */
     compatAlias?: true;
+    /** 'forwarded' on the decision API: DPoP proofs are checked against `X-Original-Method` and `X-Original-URL`. */
+    senderTarget?: 'forwarded';
   }
 }

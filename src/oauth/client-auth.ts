@@ -1,11 +1,11 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { GatehouseError } from '../errors/index.ts';
 import type { Client } from './clients/client.ts';
 import type { OAuthContext, OAuthParams } from './context.ts';
 import { OAuthError } from './errors.ts';
+import { matchesRegisteredCertificate, matchesRegistration, type PresentedCertificate } from './sender/certificate.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-/** Assertion ids seen, until they expire: a private_key_jwt assertion is used once. */
-const seenAssertions = new Map<string, number>();
 
 const denied = (why = 'Client authentication failed') => new OAuthError('invalid_client', why);
 
@@ -37,26 +37,31 @@ async function verifyAssertion(ctx: OAuthContext, client: Client, assertion: str
       maxTokenAge: '10m',
       requiredClaims: ['exp', 'jti'],
     });
-    const key = `${client.id} ${String(payload.jti)}`;
-    for (const [k, until] of seenAssertions) if (until < now) seenAssertions.delete(k);
-    if (seenAssertions.has(key)) throw denied('Client assertion already used');
-    seenAssertions.set(key, Number(payload.exp) * 1000 + ctx.config.clockSkew * 1000);
+    // Used once, on every node: the replay cache is shared through Redis when one is configured.
+    const first = await ctx.sender.replay.firstUse(
+      'client_assertion',
+      `${client.id} ${String(payload.jti)}`,
+      Number(payload.exp) * 1000 + ctx.config.clockSkew * 1000,
+    );
+    if (!first) throw denied('Client assertion already used');
   } catch (err) {
-    if (err instanceof OAuthError) throw err;
+    if (err instanceof OAuthError || err instanceof GatehouseError) throw err;
     throw denied('Client assertion is invalid');
   }
 }
 
 /**
  * Authenticates the client of a token, introspection or revocation request by exactly one
- * method, the one it registered: client_secret_basic, client_secret_post, private_key_jwt, or
- * none (a public client names itself). Every failure is `invalid_client` (401).
+ * method, the one it registered: client_secret_basic, client_secret_post, private_key_jwt,
+ * tls_client_auth / self_signed_tls_client_auth (RFC 8705: the TLS client certificate), or none
+ * (a public client names itself). Every failure is `invalid_client` (401).
  */
 export async function authenticateClient(
   ctx: OAuthContext,
   authorization: string | undefined,
   params: OAuthParams,
   endpoint: string,
+  certificate?: PresentedCertificate,
 ): Promise<Client> {
   const bodySecret = params.one('client_secret');
   const assertionType = params.one('client_assertion_type');
@@ -98,9 +103,20 @@ export async function authenticateClient(
       if (assertion === undefined) throw denied();
       await verifyAssertion(ctx, client, assertion, endpoint);
       break;
+    case 'tls_client_auth':
+      // RFC 8705 §2.1: a certificate issued by a trusted CA (tlsClientCa) with the registered subject or SAN.
+      if (used > 0 || certificate === undefined || !certificate.trusted || client.tlsClientAuth === null) throw denied();
+      if (!matchesRegistration(certificate.x509, client.tlsClientAuth)) throw denied();
+      break;
+    case 'self_signed_tls_client_auth':
+      // RFC 8705 §2.2: the very certificate registered in the client's JWKS (x5c), no CA involved.
+      if (used > 0 || certificate === undefined || !matchesRegisteredCertificate(certificate.x509, client.jwks)) throw denied();
+      break;
     case 'none':
       if (used > 0) throw denied('This public client has no credentials');
       break;
+    default:
+      throw denied();
   }
   return client;
 }

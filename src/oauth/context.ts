@@ -5,6 +5,7 @@ import type { Client } from './clients/client.ts';
 import type { MetadataDocumentResolver } from './clients/metadata-document.ts';
 import type { ClientService } from './clients/service.ts';
 import type { RevokedTokens } from './revoked-tokens.ts';
+import type { SenderConstraints } from './sender/index.ts';
 
 /** What every OAuth endpoint and grant receives. */
 export interface OAuthContext extends CoreDeps {
@@ -14,6 +15,8 @@ export interface OAuthContext extends CoreDeps {
   readonly documents: MetadataDocumentResolver;
   /** Client-credentials access tokens revoked one by one (RFC 7009). */
   readonly revokedTokens: RevokedTokens;
+  /** DPoP proofs and the replay cache shared by one-time proofs and client assertions. */
+  readonly sender: SenderConstraints;
   /** A registered client by id, or a metadata-document client by URL; throws invalid_client. */
   resolveClient(clientId: string): Promise<Client>;
   /** Ends every grant (session) of a client or a consent, and forgets the client's consents. */

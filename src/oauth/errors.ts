@@ -21,7 +21,10 @@ export type OAuthErrorCode =
   // RFC 8628 §3.5 device-flow polling answers.
   | 'authorization_pending'
   | 'slow_down'
-  | 'expired_token';
+  | 'expired_token'
+  // RFC 9449 DPoP.
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 const STATUS: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,
@@ -46,6 +49,8 @@ export class OAuthError extends Error {
     readonly error: OAuthErrorCode,
     readonly description: string,
     status?: number,
+    /** Extra response headers (e.g. `DPoP-Nonce`). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(description);
     this.status = status ?? STATUS[error] ?? 400;

@@ -43,9 +43,12 @@ export async function introspect(ctx: OAuthContext, client: Client, token: strin
   } catch {
     return INACTIVE;
   }
+  const cnf = claims.cnf !== null && typeof claims.cnf === 'object' ? (claims.cnf as Record<string, unknown>) : undefined;
   return {
     active: true,
-    token_type: 'Bearer',
+    // RFC 9449 §6.2 and RFC 8705 §3.2: a resource server learns the binding from `cnf`.
+    token_type: typeof cnf?.jkt === 'string' ? 'DPoP' : 'Bearer',
+    ...(cnf !== undefined ? { cnf } : {}),
     client_id: client.id,
     scope: claims.scope,
     sub: claims.sub,

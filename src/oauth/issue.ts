@@ -3,6 +3,7 @@ import { hasScope, scopesForRole } from '../authorization/index.ts';
 import { insertRefreshToken } from '../credentials/session-repository.ts';
 import type { Role } from '../identity/tables.ts';
 import { keyedHash, randomToken } from '../lib/secure.ts';
+import type { Confirmation } from '../pipeline/index.ts';
 import { OIDC_SCOPES, permissionScopes } from './checks/scope.ts';
 import type { Client } from './clients/client.ts';
 import type { OAuthContext } from './context.ts';
@@ -14,7 +15,8 @@ export const OAUTH_REFRESH_SHAPE = /^ghor_[A-Za-z0-9_-]{43}$/;
 /** RFC 6749 §5.1 successful token response. */
 export interface TokenBody {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` for a DPoP-bound token (RFC 9449 §5); certificate-bound tokens stay `Bearer` (RFC 8705). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
   refresh_token?: string;
@@ -34,6 +36,8 @@ export interface UserGrant {
   readonly nonce: string | null;
   readonly sessionId: string;
   readonly refresh: boolean;
+  /** The DPoP key or client certificate the access token is bound to (RFC 7800 `cnf`). */
+  readonly cnf?: Confirmation | undefined;
 }
 
 /** The granted scopes the user's role allows now (a scope only ever narrows). */
@@ -79,10 +83,11 @@ export async function issueUserTokens(ctx: OAuthContext, g: UserGrant, now: numb
     clientId: g.client.id,
     authTime: Math.floor(g.authTime / 1000),
     ...(g.resources.length > 0 ? { audience: g.resources } : {}),
+    ...(g.cnf !== undefined ? { confirmation: g.cnf } : {}),
   });
   const body: TokenBody = {
     access_token: access.token,
-    token_type: 'Bearer',
+    token_type: g.cnf?.jkt !== undefined ? 'DPoP' : 'Bearer',
     expires_in: expiresIn(ctx, access.expiresAt, now),
     scope: g.scopes.join(' '),
   };
@@ -124,6 +129,7 @@ export async function issueClientToken(
   scopes: readonly string[],
   resources: readonly string[],
   now: number,
+  cnf?: Confirmation,
 ): Promise<TokenBody> {
   const access = await ctx.tokens.issueAccessToken({
     subject: client.id,
@@ -132,10 +138,11 @@ export async function issueClientToken(
     scopes: permissionScopes(scopes),
     clientId: client.id,
     ...(resources.length > 0 ? { audience: resources } : {}),
+    ...(cnf !== undefined ? { confirmation: cnf } : {}),
   });
   return {
     access_token: access.token,
-    token_type: 'Bearer',
+    token_type: cnf?.jkt !== undefined ? 'DPoP' : 'Bearer',
     expires_in: expiresIn(ctx, access.expiresAt, now),
     scope: permissionScopes(scopes).join(' '),
   };

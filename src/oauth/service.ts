@@ -10,6 +10,7 @@ import { OAuthError } from './errors.ts';
 import { deleteConsentsOfClient } from './records/consents.ts';
 import { grantSessions } from './records/grants.ts';
 import type { RevokedTokens } from './revoked-tokens.ts';
+import type { SenderConstraints } from './sender/index.ts';
 
 const CLIENT_ID = /^cli_[0-9a-hjkmnp-tv-z]{26}$/;
 
@@ -23,7 +24,7 @@ const CLIENT_ID = /^cli_[0-9a-hjkmnp-tv-z]{26}$/;
  * const client = await oauth.resolveClient('cli_…');
  */
 export function createOAuth(
-  deps: CoreDeps & { tokens: TokenService; sessions: SessionService; revokedTokens: RevokedTokens },
+  deps: CoreDeps & { tokens: TokenService; sessions: SessionService; revokedTokens: RevokedTokens; sender: SenderConstraints },
 ): OAuthContext {
   const { storage, config, clock, sessions } = deps;
   const db = storage.db;

@@ -20,6 +20,8 @@ export interface OAuthClientRow {
   logo_uri: string | null;
   /** JSON array of resource identifiers the client may exchange user tokens for (RFC 8693); null: none (migration 0016). */
   token_exchange_resources: string | null;
+  /** JSON `{field, value}`: the RFC 8705 certificate field of a tls_client_auth client (migration 0017). */
+  tls_client_auth?: string | null;
   created_by: string | null;
   created_at: number;
   updated_at: number;
@@ -94,6 +96,8 @@ export interface OAuthGrantRow {
   /** JSON array of resource identifiers. */
   resource: string;
   auth_time: number;
+  /** RFC 7638 thumbprint of the DPoP key a public client's refresh tokens are bound to (migration 0017). */
+  dpop_jkt?: string | null;
 }
 
 /** An RFC 8628 device authorization: the device code and user code are stored as keyed hashes (migration 0016). */

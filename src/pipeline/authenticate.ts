@@ -35,6 +35,12 @@ export interface ExternalVerifier {
   verify(token: string, issuer: string | undefined, ctx: VerifyContext): Promise<Principal>;
 }
 
+/**
+ * Checks a sender-constrained credential (DPoP proof, client certificate) against its request;
+ * throws when it does not hold. Runs only for a bound credential or the `DPoP` scheme.
+ */
+export type SenderCheck = (principal: Principal, cred: ExtractedCredential, req: RequestLike) => Promise<void>;
+
 export interface AuthenticatorOptions {
   readonly mode: AuthMode;
   readonly accessTokens: AccessTokenVerifier;
@@ -42,6 +48,8 @@ export interface AuthenticatorOptions {
   readonly external?: ExternalVerifier;
   /** The principal every request gets in `disabled` mode. */
   readonly developmentPrincipal?: () => Principal;
+  /** Sender constraints (DPoP, mTLS); without it a bound credential or the DPoP scheme is refused. */
+  readonly senderCheck?: SenderCheck;
 }
 
 export interface Authenticator {
@@ -84,7 +92,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
       }
       throw new GatehouseError('invalid_issuer', 'Invalid issuer');
     }
-    throw new GatehouseError('invalid_token', cred.source === 'bearer' ? 'Malformed token' : 'Invalid API key');
+    throw new GatehouseError('invalid_token', cred.source === 'bearer' || cred.source === 'dpop' ? 'Malformed token' : 'Invalid API key');
   }
 
   return {
@@ -94,7 +102,12 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
       if (mode === 'disabled' && opts.developmentPrincipal) return opts.developmentPrincipal();
       const cred = extractCredential(req);
       if (cred === undefined) throw new GatehouseError('credentials_missing', 'Authentication required');
-      return verifyCredential(cred, { ip: req.ip, ...(req.audience !== undefined ? { audience: req.audience } : {}) });
+      const principal = await verifyCredential(cred, { ip: req.ip, ...(req.audience !== undefined ? { audience: req.audience } : {}) });
+      // A bearer credential without `cnf` pays nothing more.
+      if (principal.confirmation === undefined && cred.source !== 'dpop') return principal;
+      if (!opts.senderCheck) throw new GatehouseError('invalid_token', 'Sender-constrained credentials are not accepted here');
+      await opts.senderCheck(principal, cred, req);
+      return principal;
     },
   };
 }

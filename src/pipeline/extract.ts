@@ -12,10 +12,27 @@ export interface RequestLike {
   readonly ip: string;
   /** The registered resource the request is for, when a route names one (decision API `?resource=`). */
   readonly audience?: string;
+  /**
+   * What a sender-constrained credential is checked against (DPoP `htm`/`htu`, the client
+   * certificate): computed only for a credential that is bound or sent with the `DPoP` scheme.
+   */
+  readonly sender?: () => SenderFacts;
+}
+
+/** The request as a sender constraint sees it. */
+export interface SenderFacts {
+  readonly method: string;
+  /** Absolute URL the client addressed (DPoP `htu`). */
+  readonly url: string;
+  /** The `DPoP` header (a proof), as received. */
+  readonly proof: string | string[] | undefined;
+  /** `x5t#S256` of the client certificate of the connection (or of a trusted proxy's header), if any. */
+  readonly certificateThumbprint: string | undefined;
 }
 
 /** Where a credential came from. */
-export type CredentialSource = 'bearer' | 'api-key-scheme' | 'x-api-key';
+/** `dpop`: `Authorization: DPoP <token>` (RFC 9449 §7.1), a token that must come with a proof. */
+export type CredentialSource = 'bearer' | 'dpop' | 'api-key-scheme' | 'x-api-key';
 
 export interface ExtractedCredential {
   readonly value: string;
@@ -65,8 +82,9 @@ export function extractCredential(req: RequestLike): ExtractedCredential | undef
     const scheme = (m[1] ?? '').toLowerCase();
     const value = m[2] ?? '';
     if (scheme === 'bearer') found.push({ value, source: 'bearer' });
+    else if (scheme === 'dpop') found.push({ value, source: 'dpop' });
     else if (scheme === 'api-key' || scheme === 'apikey') found.push({ value, source: 'api-key-scheme' });
-    else throw new GatehouseError('credentials_missing', 'Unsupported authorization scheme; use Bearer or Api-Key');
+    else throw new GatehouseError('credentials_missing', 'Unsupported authorization scheme; use Bearer, DPoP or Api-Key');
   }
   const xKey = single(req.headers['x-api-key']);
   if (xKey !== undefined) found.push({ value: xKey.trim(), source: 'x-api-key' });

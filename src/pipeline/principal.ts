@@ -40,4 +40,14 @@ export interface Principal {
   readonly userId?: string;
   /** The agent acting for the user (a token from RFC 8693 token exchange), innermost `act` the first in the chain. */
   readonly act?: Actor;
+  /**
+   * The key or certificate the credential is bound to (RFC 7800 `cnf`): a DPoP key thumbprint
+   * (`jkt`, RFC 9449) or a client-certificate thumbprint (`x5t#S256`, RFC 8705). Absent: a bearer credential.
+   */
+  readonly confirmation?: Confirmation;
+}
+
+export interface Confirmation {
+  readonly jkt?: string;
+  readonly 'x5t#S256'?: string;
 }

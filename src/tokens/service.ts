@@ -8,7 +8,7 @@ import type { Role } from '../identity/tables.ts';
 import { ExpiringCache } from '../lib/expiring-cache.ts';
 import { randomToken } from '../lib/secure.ts';
 import type { VerifyContext } from '../pipeline/authenticate.ts';
-import type { Actor, Principal } from '../pipeline/principal.ts';
+import type { Actor, Confirmation, Principal } from '../pipeline/principal.ts';
 import { type JwsAlgorithm, type JwtPayload, verifyJwt } from './jws.ts';
 import { generateKey, type SigningAlgorithm, sealPrivateKey } from './key-material.ts';
 import { Keyring, type LoadedKey } from './keyring.ts';
@@ -61,6 +61,17 @@ export function actorFrom(value: unknown, depth = 0): Actor | undefined {
   return Object.freeze(inner === undefined ? { sub } : { sub, act: inner });
 }
 
+/** RFC 7800 `cnf` of a token: the DPoP key (`jkt`) or client certificate (`x5t#S256`) it is bound to. */
+function confirmationOf(cnf: unknown): Confirmation | undefined {
+  if (cnf === undefined || cnf === null || typeof cnf !== 'object') return undefined;
+  const c = cnf as Record<string, unknown>;
+  const jkt = typeof c.jkt === 'string' ? c.jkt : undefined;
+  const x5t = typeof c['x5t#S256'] === 'string' ? c['x5t#S256'] : undefined;
+  // A `cnf` we cannot check binds to nothing we could verify: an impossible binding, never none.
+  if (jkt === undefined && x5t === undefined) return { jkt: '' };
+  return { ...(jkt !== undefined ? { jkt } : {}), ...(x5t !== undefined ? { 'x5t#S256': x5t } : {}) };
+}
+
 function principalFrom(payload: JwtPayload, issuer: string): Principal {
   const sub = String(payload.sub);
   const scope = typeof payload.scope === 'string' ? payload.scope : '';
@@ -79,6 +90,7 @@ function principalFrom(payload: JwtPayload, issuer: string): Principal {
     expiresAt: Number(payload.exp) * 1000,
     issuer,
     ...(actorFrom(payload.act) !== undefined ? { act: actorFrom(payload.act) } : {}),
+    ...(payload.cnf !== undefined ? { confirmation: confirmationOf(payload.cnf) } : {}),
   });
 }
 
@@ -198,6 +210,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         ...(input.memorySpaces !== undefined && input.memorySpaces !== '*' ? { memory_spaces: input.memorySpaces } : {}),
         ...(input.authTime !== undefined ? { auth_time: input.authTime } : {}),
         ...(input.act !== undefined ? { act: input.act } : {}),
+        ...(input.confirmation !== undefined ? { cnf: { ...input.confirmation } } : {}),
       };
       const audience = input.audience && input.audience.length > 0 ? [...input.audience] : config.audience;
       const token = await new SignJWT(claims)

@@ -2,7 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { Role } from '../identity/tables.ts';
 import type { CacheStats } from '../lib/expiring-cache.ts';
 import type { AccessTokenVerifier } from '../pipeline/authenticate.ts';
-import type { Actor } from '../pipeline/principal.ts';
+import type { Actor, Confirmation } from '../pipeline/principal.ts';
 
 export interface IssueAccessTokenInput {
   /** `usr_…` for users, `cli_…` for OAuth clients. */
@@ -23,6 +23,8 @@ export interface IssueAccessTokenInput {
   readonly authTime?: number;
   /** RFC 8693 `act`: the agent acting for the subject (token exchange). */
   readonly act?: Actor;
+  /** RFC 7800 `cnf`: the DPoP key (`jkt`) or client certificate (`x5t#S256`) the token is bound to. */
+  readonly confirmation?: Confirmation;
 }
 
 /** A JWT other than an access token (an OpenID Connect ID token), signed with the active key. */

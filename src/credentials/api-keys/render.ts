@@ -28,6 +28,7 @@ export function renderKey(row: ApiKeyRow, now: number) {
     scopes: JSON.parse(row.scopes) as string[],
     memory_spaces: parseSpaces(row.memory_spaces),
     allowed_cidrs: row.allowed_cidrs === null ? null : (JSON.parse(row.allowed_cidrs) as string[]),
+    certificate_thumbprint: row.cert_thumbprint ?? null,
     rate_limit: row.rate_limit,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
     state: keyState(row, now),

@@ -29,6 +29,8 @@ export interface NewKeyInput {
   readonly rateLimit?: string | null;
   readonly metadata?: Readonly<Record<string, unknown>>;
   readonly expiresAt?: number | null;
+  /** `x5t#S256` of the client certificate the key is bound to (RFC 8705 style): refused without it. */
+  readonly certificateThumbprint?: string | null;
 }
 
 /** What an update may change. Scope checks (only narrowing) are the caller's. */
@@ -117,6 +119,7 @@ export function createApiKeyService(deps: CoreDeps & { readonly parties: PartyRe
       ...(row.created_by !== null ? { userId: row.created_by } : {}),
       ...(row.rate_limit !== null ? { rateLimitPolicy: row.rate_limit } : {}),
       ...(ends.length > 0 ? { expiresAt: Math.min(...ends) } : {}),
+      ...(row.cert_thumbprint ? { confirmation: Object.freeze({ 'x5t#S256': row.cert_thumbprint }) } : {}),
     });
   }
 
@@ -217,6 +220,7 @@ export function createApiKeyService(deps: CoreDeps & { readonly parties: PartyRe
       revoked_at: null,
       rotated_from: null,
       rotated_to: null,
+      cert_thumbprint: input.certificateThumbprint ?? null,
     };
     await insertKey(db, row);
     negative.delete(fingerprint(key));

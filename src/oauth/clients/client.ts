@@ -1,5 +1,5 @@
 import type { OAuthClientRow } from '../tables.ts';
-import type { AuthMethod, ClientMetadata, GrantType } from './metadata.ts';
+import type { AuthMethod, ClientMetadata, GrantType, TlsClientAuthField } from './metadata.ts';
 
 /** A client as the endpoints see it: registered (`cli_…`) or described by its metadata document (an https URL). */
 export interface Client {
@@ -16,6 +16,8 @@ export interface Client {
   readonly clientUri: string | null;
   /** Resources the client may exchange user tokens for (RFC 8693); empty: none. */
   readonly exchangeResources: readonly string[];
+  /** RFC 8705 §2.1.2: the certificate field a tls_client_auth client is recognised by. */
+  readonly tlsClientAuth: { readonly field: TlsClientAuthField; readonly value: string } | null;
   /** The stored row, for registered clients. */
   readonly row?: OAuthClientRow;
 }
@@ -32,6 +34,7 @@ export function clientFromRow(row: OAuthClientRow): Client {
     jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as Client['jwks']),
     clientUri: row.client_uri,
     exchangeResources: row.token_exchange_resources === null ? [] : (JSON.parse(row.token_exchange_resources) as string[]),
+    tlsClientAuth: row.tls_client_auth ? (JSON.parse(row.tls_client_auth) as Client['tlsClientAuth']) : null,
     row,
   };
 }
@@ -49,5 +52,6 @@ export function clientFromMetadata(id: string, m: ClientMetadata): Client {
     clientUri: m.client_uri,
     // A client described by a metadata document belongs to no organization: it never exchanges tokens.
     exchangeResources: [],
+    tlsClientAuth: null,
   };
 }

@@ -2,7 +2,13 @@ import { isRegistrableRedirectUri } from '../checks/redirect-uri.ts';
 import { parseScope } from '../checks/scope.ts';
 import { OAuthError } from '../errors.ts';
 
-export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+export type AuthMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt'
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth'
+  | 'none';
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | typeof DEVICE_CODE | typeof TOKEN_EXCHANGE;
 
 /** RFC 8628 §3.4 grant type. */
@@ -10,7 +16,24 @@ export const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 /** RFC 8693 §2.1 grant type. */
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
-export const AUTH_METHODS: readonly AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
+export const AUTH_METHODS: readonly AuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
+  'none',
+];
+
+/** RFC 8705 §2.1.2: the one certificate field a `tls_client_auth` client registers. */
+export const TLS_CLIENT_AUTH_FIELDS = [
+  'tls_client_auth_subject_dn',
+  'tls_client_auth_san_dns',
+  'tls_client_auth_san_uri',
+  'tls_client_auth_san_ip',
+  'tls_client_auth_san_email',
+] as const;
+export type TlsClientAuthField = (typeof TLS_CLIENT_AUTH_FIELDS)[number];
 export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE, TOKEN_EXCHANGE];
 
 /** Client metadata after validation (RFC 7591 §2 names, the subset Gatehouse supports). */
@@ -25,6 +48,8 @@ export interface ClientMetadata {
   readonly logo_uri: string | null;
   /** Resources (RFC 8707 identifiers) the client may exchange user tokens for (RFC 8693); empty: none. */
   readonly token_exchange_resources: readonly string[];
+  /** The certificate field and value a `tls_client_auth` client is recognised by (RFC 8705 §2.1.2). */
+  readonly tls_client_auth: { readonly field: TlsClientAuthField; readonly value: string } | null;
 }
 
 const bad = (description: string) => new OAuthError('invalid_client_metadata', description);
@@ -97,6 +122,18 @@ export function validateClientMetadata(
     jwks = { keys: keys as Record<string, unknown>[] };
   }
   if (method === 'private_key_jwt' && jwks === null) throw bad('private_key_jwt needs jwks');
+  if (method === 'self_signed_tls_client_auth' && !jwks?.keys.some((k) => Array.isArray(k.x5c) && typeof k.x5c[0] === 'string'))
+    throw bad('self_signed_tls_client_auth needs jwks with the certificate in x5c');
+  const tlsFields = TLS_CLIENT_AUTH_FIELDS.filter((f) => m[f] !== undefined);
+  let tlsClientAuth: ClientMetadata['tls_client_auth'] = null;
+  if (method === 'tls_client_auth') {
+    const field = tlsFields[0];
+    if (tlsFields.length !== 1 || field === undefined)
+      throw bad(`tls_client_auth needs exactly one of ${TLS_CLIENT_AUTH_FIELDS.join(', ')}`);
+    const value = m[field];
+    if (typeof value !== 'string' || value.trim() === '' || value.length > 500) throw bad(`${field} must be 1 to 500 characters`);
+    tlsClientAuth = { field, value };
+  } else if (tlsFields.length > 0) throw bad(`${tlsFields[0] ?? ''} is only for tls_client_auth`);
   const name = m.client_name ?? 'Unnamed client';
   if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw bad('client_name must be 1 to 200 characters');
   if (m.scope !== undefined && typeof m.scope !== 'string') throw bad('scope must be a string');
@@ -118,5 +155,6 @@ export function validateClientMetadata(
     client_uri: httpsUrl(m.client_uri, 'client_uri'),
     logo_uri: httpsUrl(m.logo_uri, 'logo_uri'),
     token_exchange_resources: exchange,
+    tls_client_auth: tlsClientAuth,
   };
 }

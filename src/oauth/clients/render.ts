@@ -1,5 +1,12 @@
 import type { OAuthClientRow } from '../tables.ts';
 
+/** `tls_client_auth_subject_dn` (or a SAN member) of a tls_client_auth client, as registered. */
+function tlsClientAuthMember(stored: string | null | undefined): Record<string, string> {
+  if (stored === null || stored === undefined) return {};
+  const { field, value } = JSON.parse(stored) as { field: string; value: string };
+  return { [field]: value };
+}
+
 /** A client as the management API and RFC 7591 answer it (never the secret or its hash). */
 export function renderClient(row: OAuthClientRow): Record<string, unknown> {
   const grants = JSON.parse(row.grant_types) as string[];
@@ -16,6 +23,7 @@ export function renderClient(row: OAuthClientRow): Record<string, unknown> {
     ...(row.client_uri !== null ? { client_uri: row.client_uri } : {}),
     ...(row.logo_uri !== null ? { logo_uri: row.logo_uri } : {}),
     ...(row.token_exchange_resources !== null ? { token_exchange_resources: JSON.parse(row.token_exchange_resources) as string[] } : {}),
+    ...tlsClientAuthMember(row.tls_client_auth),
     client_id_issued_at: Math.floor(row.created_at / 1000),
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),

@@ -42,6 +42,7 @@ function columns(metadata: ClientMetadata) {
     client_uri: metadata.client_uri,
     logo_uri: metadata.logo_uri,
     token_exchange_resources: metadata.token_exchange_resources.length > 0 ? JSON.stringify(metadata.token_exchange_resources) : null,
+    tls_client_auth: metadata.tls_client_auth === null ? null : JSON.stringify(metadata.tls_client_auth),
   };
 }
 

@@ -1,6 +1,7 @@
 import { insertSession } from '../../credentials/session-repository.ts';
 import { newId } from '../../lib/ids.ts';
 import { keyedHash } from '../../lib/secure.ts';
+import type { Confirmation } from '../../pipeline/index.ts';
 import { verifierMatches } from '../checks/pkce.ts';
 import type { Client } from '../clients/client.ts';
 import type { OAuthContext, OAuthParams } from '../context.ts';
@@ -20,7 +21,13 @@ const invalid = (why: string) => new OAuthError('invalid_grant', why);
  * and revokes what its first redemption issued (RFC 6749 §10.5). The grant becomes a login
  * session, so ending the user's sessions ends it too.
  */
-export async function handler(ctx: OAuthContext, client: Client, params: OAuthParams, ip: string | null): Promise<TokenBody> {
+export async function handler(
+  ctx: OAuthContext,
+  client: Client,
+  params: OAuthParams,
+  ip: string | null,
+  cnf?: Confirmation,
+): Promise<TokenBody> {
   const code = params.one('code');
   if (code === undefined || code === '' || code.length > 200) throw new OAuthError('invalid_request', 'code is required');
   const now = ctx.clock.now();
@@ -73,6 +80,8 @@ export async function handler(ctx: OAuthContext, client: Client, params: OAuthPa
     scope: row.scope,
     resource: row.resource,
     auth_time: row.auth_time,
+    // A public client's refresh tokens are bound to its DPoP key (RFC 9449 §5): nothing else authenticates it.
+    ...(client.authMethod === 'none' && cnf?.jkt !== undefined ? { dpop_jkt: cnf.jkt } : {}),
   });
   await setCodeSession(ctx.storage.db, codeHash, sessionId);
   ctx.audit.record({
@@ -96,6 +105,7 @@ export async function handler(ctx: OAuthContext, client: Client, params: OAuthPa
       nonce: row.nonce,
       sessionId,
       refresh: client.grantTypes.includes('refresh_token'),
+      cnf,
     },
     now,
   );

@@ -1,5 +1,6 @@
 import { insertSession } from '../../credentials/session-repository.ts';
 import { newId } from '../../lib/ids.ts';
+import type { Confirmation } from '../../pipeline/principal.ts';
 import type { Client } from '../clients/client.ts';
 import { DEVICE_CODE } from '../clients/metadata.ts';
 import type { OAuthContext, OAuthParams } from '../context.ts';
@@ -21,7 +22,13 @@ const invalid = (why = 'The device code is invalid or was already used') => new 
  * `slow_down` (the interval grows by 5 s); then `authorization_pending`, `access_denied`, or
  * tokens, once: a replayed code fails and revokes what its redemption issued.
  */
-export async function handler(ctx: OAuthContext, client: Client, params: OAuthParams, ip: string | null): Promise<TokenBody> {
+export async function handler(
+  ctx: OAuthContext,
+  client: Client,
+  params: OAuthParams,
+  ip: string | null,
+  cnf?: Confirmation,
+): Promise<TokenBody> {
   const code = params.one('device_code');
   if (code === undefined || code.length > 200) throw new OAuthError('invalid_request', 'device_code is required');
   const db = ctx.storage.db;
@@ -73,6 +80,8 @@ export async function handler(ctx: OAuthContext, client: Client, params: OAuthPa
     scope: row.scope,
     resource: row.resource,
     auth_time: authTime,
+    // A public client's refresh tokens are bound to its DPoP key (RFC 9449 §5), as in the code flow.
+    ...(client.authMethod === 'none' && cnf?.jkt !== undefined ? { dpop_jkt: cnf.jkt } : {}),
   });
   await setDeviceCodeSession(db, hash, sessionId);
   ctx.audit.record({
@@ -96,6 +105,7 @@ export async function handler(ctx: OAuthContext, client: Client, params: OAuthPa
       nonce: null,
       sessionId,
       refresh: client.grantTypes.includes('refresh_token'),
+      cnf,
     },
     now,
   );

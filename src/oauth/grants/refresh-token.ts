@@ -1,6 +1,7 @@
 import { hasScope } from '../../authorization/index.ts';
 import { consumeRefreshToken, findRefreshToken, findSession, touchSession } from '../../credentials/session-repository.ts';
-import { keyedHash } from '../../lib/secure.ts';
+import { constantTimeEqual, keyedHash } from '../../lib/secure.ts';
+import type { Confirmation } from '../../pipeline/index.ts';
 import { OIDC_SCOPES, parseScope, permissionScopes } from '../checks/scope.ts';
 import type { Client } from '../clients/client.ts';
 import type { OAuthContext, OAuthParams } from '../context.ts';
@@ -18,7 +19,13 @@ const invalid = (why = 'The refresh token is invalid, expired or revoked') => ne
  * RFC 6749 §6 with rotation: each refresh token is used once; presenting a used one revokes the
  * whole family (the grant). `scope` and `resource` may only narrow what was granted.
  */
-export async function handler(ctx: OAuthContext, client: Client, params: OAuthParams): Promise<TokenBody> {
+export async function handler(
+  ctx: OAuthContext,
+  client: Client,
+  params: OAuthParams,
+  _ip: string | null,
+  cnf?: Confirmation,
+): Promise<TokenBody> {
   const token = params.one('refresh_token');
   if (token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
   if (!OAUTH_REFRESH_SHAPE.test(token)) throw invalid();
@@ -37,6 +44,9 @@ export async function handler(ctx: OAuthContext, client: Client, params: OAuthPa
   const askedResources = params.all('resource');
   if (askedResources.some((r) => !grantedResources.includes(r)))
     throw new OAuthError('invalid_target', 'The resource was not part of the grant');
+  // A DPoP-bound refresh token (public client) needs a proof of the same key; it is not consumed otherwise.
+  if (grant.dpop_jkt !== null && grant.dpop_jkt !== undefined && (cnf?.jkt === undefined || !constantTimeEqual(cnf.jkt, grant.dpop_jkt)))
+    throw new OAuthError('invalid_dpop_proof', 'The refresh token is bound to another DPoP key; send a proof of that key');
   if (!(await consumeRefreshToken(db, tokenHash, now))) {
     await ctx.sessions.revoke(known.session_id, 'reuse_detected');
     ctx.audit.record({
@@ -76,6 +86,7 @@ export async function handler(ctx: OAuthContext, client: Client, params: OAuthPa
       nonce: null,
       sessionId: session.id,
       refresh: true,
+      cnf,
     },
     now,
   );

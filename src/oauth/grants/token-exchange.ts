@@ -1,6 +1,6 @@
 import { hasScope, intersectScopes } from '../../authorization/index.ts';
 import { GatehouseError } from '../../errors/index.ts';
-import type { Actor, Principal } from '../../pipeline/principal.ts';
+import type { Actor, Confirmation, Principal } from '../../pipeline/principal.ts';
 import { checkResources } from '../checks/resource.ts';
 import { parseScope, permissionScopes } from '../checks/scope.ts';
 import type { Client } from '../clients/client.ts';
@@ -72,7 +72,13 @@ function targetOf(params: OAuthParams): string {
  * holds now, the client may ask and the resource accepts; memory spaces and the login session
  * are the subject token's; the lifetime never outlasts the subject token.
  */
-export async function handler(ctx: OAuthContext, client: Client, params: OAuthParams, ip: string | null): Promise<ExchangeBody> {
+export async function handler(
+  ctx: OAuthContext,
+  client: Client,
+  params: OAuthParams,
+  ip: string | null,
+  cnf?: Confirmation,
+): Promise<ExchangeBody> {
   if (client.organizationId === null || client.authMethod === 'none' || client.exchangeResources.length === 0)
     throw new OAuthError('unauthorized_client', 'The client may not exchange tokens');
   const subjectToken = params.one('subject_token');
@@ -130,6 +136,8 @@ export async function handler(ctx: OAuthContext, client: Client, params: OAuthPa
     audience: [target],
     act,
     ...(subject.sessionId !== undefined ? { sessionId: subject.sessionId } : {}),
+    // The agent's DPoP key or certificate binds the token it gets (RFC 9449, RFC 8705).
+    ...(cnf !== undefined ? { confirmation: cnf } : {}),
   });
   ctx.audit.record({
     action: 'oauth.token.exchanged',
@@ -149,7 +157,7 @@ export async function handler(ctx: OAuthContext, client: Client, params: OAuthPa
   return {
     access_token: access.token,
     issued_token_type: ACCESS_TOKEN,
-    token_type: 'Bearer',
+    token_type: cnf?.jkt !== undefined ? 'DPoP' : 'Bearer',
     expires_in: Math.max(0, Math.ceil((access.expiresAt - now) / 1000)),
     scope: scopes.join(' '),
   };

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { renderKey } from '../../../credentials/api-keys/render.ts';
 import { GatehouseError } from '../../../errors/index.ts';
 import { getOrganizationById } from '../../../identity/organizations.ts';
+import { FINGERPRINT } from '../../../oauth/sender/certificate.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { actorOf } from '../identity/context.ts';
@@ -20,6 +21,7 @@ interface CreateBody extends TenantFields {
   rate_limit?: string;
   metadata?: Record<string, unknown>;
   allowed_cidrs?: string[];
+  certificate_thumbprint?: string;
 }
 
 /** `POST /v1/api-keys`: a key for the caller's organization, never wider than the caller. */
@@ -52,6 +54,12 @@ export default async function createKeyRoute(app: FastifyInstance): Promise<void
             rate_limit: { type: 'string', minLength: 1, maxLength: 64, description: 'Rate-limit tier name' },
             metadata: metadataSchema,
             allowed_cidrs: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 64 } },
+            certificate_thumbprint: {
+              type: 'string',
+              maxLength: 100,
+              description:
+                'Bind the key to a client certificate: base64url SHA-256 of its DER (`x5t#S256`). The key is then refused on any request that does not present that certificate (TLS, or a trusted proxy header).',
+            },
             ...tenantFieldSchemas,
           },
         },
@@ -78,6 +86,8 @@ export default async function createKeyRoute(app: FastifyInstance): Promise<void
       checkScopes(principal, b.scopes);
       await checkSpaces(services.storage.db, principal, spaces);
       checkCidrs(b.allowed_cidrs);
+      if (b.certificate_thumbprint !== undefined && !FINGERPRINT.test(b.certificate_thumbprint))
+        throw new GatehouseError('invalid_certificate_fingerprint', 'body/certificate_thumbprint must be 43 base64url characters');
       checkMetadata(b.metadata);
       checkRateLimitTier(services.config.rateLimitTiers, b.rate_limit);
       const { row, key } = await services.apiKeys.create({
@@ -92,6 +102,7 @@ export default async function createKeyRoute(app: FastifyInstance): Promise<void
         rateLimit: b.rate_limit ?? null,
         ...(b.metadata !== undefined ? { metadata: b.metadata } : {}),
         expiresAt,
+        ...(b.certificate_thumbprint !== undefined ? { certificateThumbprint: b.certificate_thumbprint } : {}),
       });
       services.audit.record({
         action: 'api_key.created',

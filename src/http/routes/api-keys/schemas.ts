@@ -17,6 +17,7 @@ export const keySchema = {
       ],
     },
     allowed_cidrs: { type: ['array', 'null'], items: { type: 'string' } },
+    certificate_thumbprint: { type: ['string', 'null'], description: 'x5t#S256 of the client certificate the key is bound to' },
     rate_limit: { type: ['string', 'null'] },
     metadata: { type: 'object', additionalProperties: true },
     state: { type: 'string', enum: ['active', 'rotating', 'revoked', 'expired'] },

@@ -43,12 +43,12 @@ export default async function checkRoute(app: FastifyInstance): Promise<void> {
     '/v1/auth/check',
     {
       preHandler: requireAuth(),
-      config: { resourceParam: true },
+      config: { resourceParam: true, senderTarget: 'forwarded' },
       schema: {
         tags: ['decision'],
         summary: 'Decide whether a credential may do something',
         description:
-          'Send the credential in the usual headers. 200 with the Principal when allowed; 401 (bad or missing credential) or 403 (scope, memory space) otherwise, with RFC 6750 challenges.',
+          'Send the credential in the usual headers. For a DPoP-bound token forward `Authorization: DPoP …` and the `DPoP` proof, with `X-Original-Method` and `X-Original-URL` (the absolute URL the proof names). 200 with the Principal when allowed; 401 (bad or missing credential) or 403 (scope, memory space) otherwise, with RFC 6750 challenges.',
         security: [{ bearer: [] }, { apiKey: [] }],
         querystring: {
           type: 'object',

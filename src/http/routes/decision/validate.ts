@@ -22,7 +22,7 @@ export default async function validateRoute(app: FastifyInstance): Promise<void>
     '/v1/auth/validate',
     {
       preHandler: requireAuth(),
-      config: { resourceParam: true },
+      config: { resourceParam: true, senderTarget: 'forwarded' },
       schema: {
         tags: ['decision'],
         summary: 'Validate the presented credential and return its claims',

@@ -46,6 +46,9 @@ export function authorizationServerMetadata(config: Config): Record<string, unkn
     authorization_response_iss_parameter_supported: true,
     client_id_metadata_document_supported: config.oauthClientMetadataDocuments,
     resource_indicators_supported: true,
+    // RFC 9449 §5.1 and RFC 8705 §3.3: sender-constrained tokens.
+    dpop_signing_alg_values_supported: [...config.dpopSigningAlgs],
+    tls_client_certificate_bound_access_tokens: true,
   };
 }
 

@@ -39,6 +39,8 @@ export function sendOAuthError(reply: FastifyReply, err: OAuthError, realm: stri
       `Bearer realm="${realm}", error="${err.error}", error_description="${err.description.replace(/["\\]/g, '')}"`,
     );
   }
+  // The error's own headers last: a DPoP challenge or `DPoP-Nonce` (RFC 9449) replaces the Bearer one.
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   return reply.code(err.status).header('cache-control', 'no-store').header('pragma', 'no-cache').send(err.body());
 }
 
@@ -55,11 +57,13 @@ export function oauthEndpointScope(app: FastifyInstance): void {
     const problem = toGatehouseError(err);
     if (problem.status >= 500) request.log.error({ err: problem.cause ?? err, code: problem.code }, 'oauth request failed');
     const oauth =
-      problem.status >= 500
-        ? new OAuthError('server_error', 'The server could not handle the request')
-        : problem.status === 429
-          ? new OAuthError('invalid_request', problem.detail, 429)
-          : new OAuthError('invalid_request', problem.detail, problem.status === 401 ? 400 : problem.status);
+      problem.status === 503
+        ? new OAuthError('temporarily_unavailable', problem.detail)
+        : problem.status >= 500
+          ? new OAuthError('server_error', 'The server could not handle the request')
+          : problem.status === 429
+            ? new OAuthError('invalid_request', problem.detail, 429)
+            : new OAuthError('invalid_request', problem.detail, problem.status === 401 ? 400 : problem.status);
     for (const [k, v] of Object.entries(problem.extras.headers ?? {})) reply.header(k, v);
     if (problem.extras.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(problem.extras.retryAfter))));
     return sendOAuthError(reply, oauth, app.services.config.realm);
