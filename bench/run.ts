@@ -21,7 +21,7 @@ import type { GatehouseReady } from './lib/gatehouse-server.ts';
 import { jwtMicro } from './lib/jwt-micro.ts';
 import type { LoadResult, LoadSpec } from './lib/loadgen.ts';
 import { pipelineMicro } from './lib/pipeline-micro.ts';
-import { median, type Running, rssMiB, runLoad, startServer, stopServers, waitIdle } from './lib/proc.ts';
+import { median, pinned, type Running, rssMiB, runLoad, startServer, stopServers, waitIdle } from './lib/proc.ts';
 
 const started = performance.now();
 const ROOT = join(import.meta.dirname, '..');
@@ -98,6 +98,11 @@ const ghOffStart = startServer<GatehouseReady>('Gatehouse, rate limiting off', '
   BENCH_KEYS: String(SIZES[0]),
   BENCH_RATE_LIMIT: 'off',
 });
+// The one documented setting that makes Gatehouse faster: its access log off (what the log costs).
+const ghQuietStart = startServer<GatehouseReady>('Gatehouse, access log off', 'bench/lib/gatehouse-server.ts', {
+  BENCH_KEYS: String(SIZES[0]),
+  BENCH_ACCESS_LOG: 'off',
+});
 const peerStarts = {
   ceiling: optional(startServer<PeerReady>('ceiling', 'bench/peers/ceiling.mjs'), 'Bare Fastify (ceiling)'),
   betterAuth: optional(startServer<PeerReady>('better-auth', 'bench/peers/better-auth.mjs'), 'Better Auth + API-key plugin'),
@@ -108,6 +113,9 @@ const ghBySize = await Promise.all(ghStarts);
 const gh = ghBySize[0];
 if (!gh) throw new Error('Gatehouse did not start');
 const ghOff = await ghOffStart;
+const ghQuiet = await ghQuietStart;
+// Resident memory of each Gatehouse before any load: idle, by key-store size.
+const idleRss = new Map(ghBySize.map((s) => [s.ready.keys, rssMiB(s.pid)]));
 const jwtEnv = { JWT_PUBLIC_KEY: gh.ready.publicKeyPem, JWT_ISSUER: gh.ready.issuer, JWT_AUDIENCE: gh.ready.audience };
 const fastifyJwt = await optional(startServer<PeerReady>('fastify-jwt', 'bench/peers/fastify-jwt.mjs', jwtEnv), 'Fastify + @fastify/jwt');
 const expressPassport = await optional(
@@ -123,7 +131,9 @@ log(
 );
 
 /** Every server under test: before each run all of them must be idle (the bcrypt peer's backlog outlives its runs). */
-const allPids = [...ghBySize, ghOff, fastifyJwt, expressPassport, ceiling, betterAuth, memory, oidc].flatMap((s) => (s ? [s.pid] : []));
+const allPids = [...ghBySize, ghOff, ghQuiet, fastifyJwt, expressPassport, ceiling, betterAuth, memory, oidc].flatMap((s) =>
+  s ? [s.pid] : [],
+);
 
 // ── Scenarios ──────────────────────────────────────────────────────────────────────────────────
 type Role = 'ceiling' | 'gatehouse' | 'peer';
@@ -157,6 +167,7 @@ const L = {
   ghOpen: 'Gatehouse app, route without auth',
   gh: 'Gatehouse',
   ghOff: 'Gatehouse, rate limiting off',
+  ghQuiet: 'Gatehouse, access log off (`accessLog: false`)',
   fastifyJwt: `Fastify + @fastify/jwt ${peerVersion('@fastify/jwt')}`,
   express: `Express ${peerVersion('express')} + passport + jsonwebtoken ${peerVersion('jsonwebtoken')}`,
   betterAuth: `Better Auth ${peerVersion('better-auth')} + API-key plugin`,
@@ -187,6 +198,7 @@ const scenarios: Scenario[] = [
       ...t(L.ghOpen, 'gatehouse', gh, { url: `${gh.base}/open` }),
       ...t(L.gh, 'gatehouse', gh, { url: `${gh.base}/protected`, headers: { 'x-api-key': gh.ready.key } }, 200, { eldPath: '/eld' }),
       ...t(L.ghOff, 'gatehouse', ghOff, { url: `${ghOff.base}/protected`, headers: { 'x-api-key': ghOff.ready.key } }),
+      ...t(L.ghQuiet, 'gatehouse', ghQuiet, { url: `${ghQuiet.base}/protected`, headers: { 'x-api-key': ghQuiet.ready.key } }),
       ...t(L.betterAuth, 'peer', p(betterAuth), { url: `${betterAuth?.base}/protected`, headers: betterAuth?.ready.headers ?? {} }, 200, {
         eldPath: '/eld',
       }),
@@ -272,6 +284,7 @@ const scenarios: Scenario[] = [
     about:
       "Gatehouse's decision API `POST /v1/auth/check` (credential in the usual header, `required_scopes` in the body) against oidc-provider's RFC 7662 introspection endpoint (`POST /token/introspection`, the service authenticating with client_secret_basic, an opaque client-credentials token in the body).",
     targets: [
+      ...t(L.ceiling, 'ceiling', p(ceiling), { url: `${ceiling?.base}/protected` }),
       ...t(`${L.gh} /v1/auth/check, API key`, 'gatehouse', gh, {
         url: `${gh.base}/v1/auth/check`,
         method: 'POST',
@@ -525,6 +538,72 @@ const eGhBurst = find('e', `${L.gh}, API key during a login burst`);
 const eBaBurst = find('e', `${L.betterAuth}, API key during a login burst`);
 const aBa = find('a', L.betterAuth);
 const microRow = micro.find((m) => m.alg === 'RS256');
+const aQuiet = find('a', L.ghQuiet);
+const b1Ceil = find('b1', L.ceiling);
+const dCeil = find('d', L.ceiling);
+const dKey = find('d', `${L.gh} /v1/auth/check, API key`);
+const dJwt = find('d', `${L.gh} /v1/auth/check, JWT`);
+const cGhGoal = find('c', `${L.gh}, bad JWT signature`);
+const cFjGoal = find('c', L.fastifyJwt);
+
+/** Issue 13's goals, each as the ratio this run measured. */
+interface Goal {
+  what: string;
+  value: number | undefined;
+  target: number;
+  /** `min`: the ratio must be at least the target; `max`: at most. */
+  kind: 'min' | 'max';
+}
+const per = (a: Row | undefined, b: Row | undefined) => (a && b && b.rps > 0 ? a.rps / b.rps : undefined);
+const goals: Goal[] = [
+  { what: '`POST /v1/auth/check`, cached API key ÷ bare-Fastify route', value: per(dKey, dCeil), target: 0.6, kind: 'min' },
+  { what: '`POST /v1/auth/check`, same JWT ÷ bare-Fastify route', value: per(dJwt, dCeil), target: 0.6, kind: 'min' },
+  { what: 'Key-protected route ÷ bare-Fastify route', value: per(aGh, aCeil), target: 0.8, kind: 'min' },
+  { what: 'Same-JWT route ÷ bare-Fastify route', value: per(b1Gh, b1Ceil), target: 0.8, kind: 'min' },
+  { what: 'Fresh RS256 JWT per request ÷ @fastify/jwt', value: per(b2Gh, b2Fj), target: 1.2, kind: 'min' },
+  { what: 'Invalid JWT ÷ @fastify/jwt', value: per(cGhGoal, cFjGoal), target: 1.2, kind: 'min' },
+  ...micro.map((m) => ({
+    what: `\`verifyJwt\` ÷ bare node:crypto verify, ${m.alg}`,
+    value: m.floor > 0 ? m.gatehouse / m.floor : undefined,
+    target: 1.15,
+    kind: 'max' as const,
+  })),
+  {
+    what: "Key route's p99 during a login burst ÷ its quiet p99",
+    value: eGhBurst && aGh && aGh.p99 > 0 ? eGhBurst.p99 / aGh.p99 : undefined,
+    target: 1.5,
+    kind: 'max',
+  },
+  {
+    what: 'Cost of the default access log on the key route (1 − with ÷ without)',
+    value: aGh && aQuiet && aQuiet.rps > 0 ? 1 - aGh.rps / aQuiet.rps : undefined,
+    target: 0.1,
+    kind: 'max',
+  },
+];
+const met = (g: Goal) => g.value !== undefined && (g.kind === 'min' ? g.value >= g.target : g.value <= g.target);
+const goalsSection = [
+  '## Performance goals (issue 13)',
+  '',
+  `From the same \`${COMMAND}\` run as the tables below (${machine()}), ${pinned ? 'every server pinned to CPU 0 and every load generator to CPU 1 (`taskset`)' : '**unpinned** (no taskset or one core)'}. Gatehouse runs as shipped: default settings, its access log at \`info\` written to a file. docs/performance.md explains where the time goes.`,
+  '',
+  '| goal | target | this run | met |',
+  '| --- | ---: | ---: | --- |',
+  ...goals.map(
+    (g) =>
+      `| ${g.what} | ${g.kind === 'min' ? '≥' : '≤'} ${g.target} | ${g.value === undefined ? '—' : g.value.toFixed(2)} | ${g.value === undefined ? 'not measured' : met(g) ? 'yes' : '**no**'} |`,
+  ),
+  '',
+  '### Memory',
+  '',
+  '| stored API keys | RSS idle MiB | RSS after its runs MiB |',
+  '| ---: | ---: | ---: |',
+  ...ghBySize.map((s) => {
+    const r = rowsOf('f').find((x) => x.target.server === s);
+    return `| ${s.ready.keys.toLocaleString('en-US')} | ${Math.round(idleRss.get(s.ready.keys) ?? 0)} | ${r ? Math.round(r.rss) : '—'} |`;
+  }),
+  '',
+].join('\n');
 
 const behind = headline.filter((line) => {
   const m = /\*\*([\d.,]+)×\*\*/.exec(line);
@@ -581,7 +660,7 @@ const section = [
   '',
   `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${COMMAND}\` (wall time ${wall.toFixed(0)} s, servers' start-up and seeding included).`,
   '',
-  `Machine: ${machine()} (\`nproc\` = ${execFileSync('nproc', { encoding: 'utf8' }).trim()}). Every server is one process on 127.0.0.1; autocannon runs in its own process with ${CONNECTIONS} connections, ${DURATION} s per run${WARMUP ? `, after a ${WARMUP} s warm-up per server and scenario` : ''}, ${ROUNDS} interleaved round(s) per scenario (A B C, A B C, …), medians shown. Server and load generator share the 2 cores, and other work on the machine adds noise: compare ratios within a table rather than absolute figures across runs. RSS is the server's resident memory after its runs. *Gatehouse ÷ this* is Gatehouse's req/s over the row's (above 1: Gatehouse is faster). *Wrong answers* counts responses whose status was not the expected one (200, or 401 in (c)).`,
+  `Machine: ${machine()} (\`nproc\` = ${execFileSync('nproc', { encoding: 'utf8' }).trim()}). Every server is one process on 127.0.0.1${pinned ? ' pinned to CPU 0' : ''}; autocannon runs in its own process${pinned ? ' pinned to CPU 1' : ''} with ${CONNECTIONS} connections, ${DURATION} s per run${WARMUP ? `, after a ${WARMUP} s warm-up per server and scenario` : ''}, ${ROUNDS} interleaved round(s) per scenario (A B C, A B C, …), medians shown. ${pinned ? 'Server and load generator each have a core of their own (`taskset`); other work on the machine still adds noise' : 'Server and load generator share the 2 cores, and other work on the machine adds noise'}: compare ratios within a table rather than absolute figures across runs. RSS is the server's resident memory after its runs. *Gatehouse ÷ this* is Gatehouse's req/s over the row's (above 1: Gatehouse is faster). *Wrong answers* counts responses whose status was not the expected one (200, or 401 in (c)).`,
   '',
   `Gatehouse runs its default configuration (SQLite, RS256 signing keys, API-key and verified-token caches, rate limiting on with limits raised out of reach so the limiter runs but never refuses, audit on); every route shape is \`GET /protected\` → \`{"ok":true}\`. Peers (\`bench/peers/\`, own package.json, never Gatehouse dependencies):`,
   '',
@@ -631,6 +710,7 @@ const microSection = [
   '',
 ].join('\n');
 
+writeSection('Performance goals (issue 13)', goalsSection);
 writeSection('Gatehouse against its peers', section);
 writeSection('JWT verification against the node:crypto floor', microSection);
 writeFileSync(
@@ -643,7 +723,7 @@ writeFileSync(
     `npm run bench${quick ? ' -- --quick' : ''} · ${machine()} · ${CONNECTIONS} connections · medians of ${ROUNDS}`,
   ),
 );
-process.stdout.write(`${section}\n\n${microSection}\n`);
+process.stdout.write(`${goalsSection}\n\n${section}\n\n${microSection}\n`);
 log(`written to docs/benchmarks.md and docs/benchmarks.svg in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 // The same run goes on with forward-auth and the proxy against nginx alone (bench/edge.ts, also `npm run bench:edge`).
 execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'edge.ts'), ...(quick ? ['--quick'] : [])], {

@@ -2,8 +2,9 @@
  * Processes for `npm run bench`: servers under test (each in its own process, announcing itself
  * with one JSON line on stdout) and the load generator (bench/lib/loadgen.ts, its own process).
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadResult, LoadSpec } from './loadgen.ts';
@@ -19,6 +20,38 @@ export interface Running<T> {
 const ROOT = join(import.meta.dirname, '..', '..');
 const started: ChildProcess[] = [];
 
+/**
+ * Servers under test run on CPU 0, load generators (and this harness) on CPU 1, so figures do not
+ * depend on how the scheduler shares cores between them. `BENCH_PIN=off`, or a machine without
+ * `taskset` or with one core, runs unpinned.
+ */
+export const SERVER_CPU = 0;
+export const LOAD_CPU = 1;
+const pinning = process.env.BENCH_PIN !== 'off' && availableParallelism() >= 2 && hasTaskset();
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pins every thread of a process to one CPU (threads it starts later inherit it). */
+export function pin(pid: number | undefined, cpu: number): void {
+  if (!pinning || pid === undefined) return;
+  try {
+    execFileSync('taskset', ['-a', '-c', '-p', String(cpu), String(pid)], { stdio: 'ignore' });
+  } catch {
+    // The process is gone already; its start will report that.
+  }
+}
+
+/** Whether this run pins (for the report). */
+export const pinned = pinning;
+pin(process.pid, LOAD_CPU);
+
 /** Starts `node [--import tsx] script` and resolves with its ready line (the first JSON line with a port). */
 export function startServer<T extends { port: number; pid: number }>(
   name: string,
@@ -29,6 +62,7 @@ export function startServer<T extends { port: number; pid: number }>(
   const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
+  pin(child.pid, SERVER_CPU);
   let errText = '';
   child.stderr?.on('data', (c: Buffer) => {
     errText = `${errText}${c.toString('utf8')}`.slice(-4000);
@@ -43,6 +77,7 @@ export function startServer<T extends { port: number; pid: number }>(
         const ready = JSON.parse(line) as T;
         if (typeof ready.port !== 'number') continue;
         clearTimeout(timer);
+        pin(child.pid, SERVER_CPU); // again: threads started before the first pin took
         child.stdout?.off('data', onData);
         child.stdout?.resume();
         resolve({ name, child, pid: ready.pid, ready, base: `http://127.0.0.1:${ready.port}` });
@@ -123,6 +158,7 @@ function worker(lane: number): ChildProcess {
   });
   workers[lane] = child;
   started.push(child);
+  pin(child.pid, LOAD_CPU);
   return child;
 }
 

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { accessLogger } from '../lib/logger.ts';
 import { randomToken } from '../lib/secure.ts';
 import type { Services } from '../services.ts';
 import { sendProblem } from './error-handler.ts';
@@ -61,7 +62,10 @@ export async function buildApp(services: Services, extra?: (app: FastifyInstance
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : nextRequestId();
     },
-    logController: new AccessLog(services.metrics, config.accessLog && services.log.isLevelEnabled('info')),
+    logController: new AccessLog(
+      services.metrics,
+      config.accessLog && services.log.isLevelEnabled('info') ? accessLogger(services.log) : undefined,
+    ),
     clientErrorHandler,
     // URLs the router refuses before any route runs: still one of our problems, never Fastify's JSON.
     frameworkErrors: (err, request, reply) => {

@@ -1,4 +1,5 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { Logger } from '../lib/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 
 /** The path of a request without its query string (which may hold a misplaced credential). */
@@ -13,7 +14,7 @@ function pathOf(request: FastifyRequest): string {
  *
  * The line holds what operators need and nothing secret: method, route pattern (the path without
  * its query only when no route matched), status, duration in ms, client IP, the principal's
- * subject when one was established, and the request id (the child logger's `request_id`).
+ * subject when one was established, and the request id.
  * Headers, bodies and query strings are never logged. It is written at `info`, so `logLevel:
  * warn` or `accessLog: false` silence it (then nothing is built for it); the metrics are
  * recorded either way.
@@ -22,9 +23,10 @@ function pathOf(request: FastifyRequest): string {
  * this after the hooks anyway.
  */
 export class AccessLog extends LogController {
+  /** `log`: where the lines go (`accessLogger`), or undefined for no access log. */
   constructor(
     private readonly metrics: Metrics,
-    private readonly enabled: boolean,
+    private readonly log: Logger | undefined,
   ) {
     super({ requestIdLogLabel: 'request_id' });
   }
@@ -46,7 +48,7 @@ export class AccessLog extends LogController {
       reply.log.error({ ...this.fields(request, route, status, ms), err: error }, 'request errored');
       return;
     }
-    if (this.enabled) reply.log.info(this.fields(request, route, status, ms), 'request');
+    this.log?.info(this.fields(request, route, status, ms), 'request');
   }
 
   private fields(request: FastifyRequest, route: string | undefined, status: number, ms: number) {
@@ -58,6 +60,7 @@ export class AccessLog extends LogController {
       ms: Math.round(ms * 10) / 10,
       ip: request.ip,
       principal: request.principal?.subject ?? null,
+      request_id: request.id,
     };
   }
 }

@@ -83,8 +83,30 @@ function normaliseTyp(typ: string): string {
   return t.startsWith('application/') ? t.slice('application/'.length) : t;
 }
 
+/**
+ * Decoded headers by their base64url segment. A signer's tokens share a few headers (alg, kid,
+ * typ), so the common case skips a base64 decode, a JSON parse and a depth walk. Holds only
+ * header objects (never a payload or signature), at most `HEADER_CACHE_SIZE` of them; what is
+ * checked against the options (allowlist, typ) is checked on every call.
+ */
+const headerCache = new Map<string, Readonly<Record<string, unknown>>>();
+const HEADER_CACHE_SIZE = 256;
+
+function decodeHeader(segment: string): Readonly<Record<string, unknown>> {
+  const cached = headerCache.get(segment);
+  if (cached !== undefined) return cached;
+  const header = Object.freeze(decodeJson(segment, 'header'));
+  if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
+  headerCache.set(segment, header);
+  return header;
+}
+
+/** Keys already found to fit an algorithm: `asymmetricKeyDetails` builds a new object on every read. */
+const fits = new WeakMap<KeyObject, Set<JwsAlgorithm>>();
+
 /** Checks that the key is of the family the algorithm needs (no HMAC with a public key, no curve mix-ups). */
 function assertKeyFits(alg: JwsAlgorithm, key: KeyObject): void {
+  if (fits.get(key)?.has(alg)) return;
   const family = alg.slice(0, 2);
   const ok =
     family === 'HS'
@@ -97,6 +119,9 @@ function assertKeyFits(alg: JwsAlgorithm, key: KeyObject): void {
             ? key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === CURVE[alg]
             : key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448');
   if (!ok) throw invalid('Key does not match the token algorithm');
+  const known = fits.get(key);
+  if (known) known.add(alg);
+  else fits.set(key, new Set([alg]));
 }
 
 function signatureValid(alg: JwsAlgorithm, key: KeyObject, data: Buffer, signature: Buffer): boolean {
@@ -127,7 +152,8 @@ function includes(expected: string | readonly string[], actual: string): boolean
 
 function checkClaims(payload: JwtPayload, opts: JwtVerifyOptions): void {
   const now = Math.floor(opts.now / 1000);
-  for (const claim of [...(opts.requireExp === false ? [] : ['exp']), ...(opts.requiredClaims ?? [])]) {
+  if (opts.requireExp !== false && payload.exp === undefined) throw invalid('Missing claim: exp');
+  for (const claim of opts.requiredClaims ?? []) {
     if (payload[claim] === undefined) throw invalid(`Missing claim: ${claim}`);
   }
   for (const claim of ['exp', 'nbf', 'iat'] as const) {
@@ -170,7 +196,7 @@ export async function verifyJwt(token: string, resolveKey: KeyResolver, opts: Jw
   const p = token.slice(first + 1, second);
   const s = token.slice(second + 1);
   if (!SEGMENT.test(h) || !SEGMENT.test(p) || !SEGMENT.test(s) || h.length > 4096) throw invalid('Malformed token');
-  const header = decodeJson(h, 'header');
+  const header = decodeHeader(h);
   const alg = header.alg;
   if (typeof alg !== 'string' || !(opts.algorithms as readonly string[]).includes(alg)) {
     throw new GatehouseError('unsupported_algorithm', 'Unsupported signing algorithm');
@@ -188,7 +214,7 @@ export async function verifyJwt(token: string, resolveKey: KeyResolver, opts: Jw
   };
   const key = await resolveKey(jwsHeader);
   assertKeyFits(jwsHeader.alg, key);
-  if (!signatureValid(jwsHeader.alg, key, Buffer.from(`${h}.${p}`, 'ascii'), Buffer.from(s, 'base64url'))) {
+  if (!signatureValid(jwsHeader.alg, key, Buffer.from(token.slice(0, second), 'latin1'), Buffer.from(s, 'base64url'))) {
     throw invalid('Signature verification failed');
   }
   const payload = decodeJson(p, 'payload') as JwtPayload;
