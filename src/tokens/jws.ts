@@ -66,15 +66,26 @@ const SIG_LENGTH: Readonly<Record<string, number>> = { ES256: 64, ES384: 96, ES5
 
 const invalid = (detail: string) => new GatehouseError('invalid_token', detail);
 
+/** Whether a JSON text has more `{` and `[` than `max`: only then can it nest deeper than `max`. */
+function mayNestDeeperThan(text: string, max: number): boolean {
+  let opened = 0;
+  for (let i = text.indexOf('{'); i !== -1 && opened <= max; i = text.indexOf('{', i + 1)) opened++;
+  for (let i = text.indexOf('['); i !== -1 && opened <= max; i = text.indexOf('[', i + 1)) opened++;
+  return opened > max;
+}
+
 function decodeJson(segment: string, what: string): Record<string, unknown> {
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    text = Buffer.from(segment, 'base64url').toString('utf8');
+    value = JSON.parse(text);
   } catch {
     throw invalid(`Malformed token ${what}`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || exceedsDepth(value, BODY_MAX_DEPTH))
-    throw invalid(`Malformed token ${what}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(`Malformed token ${what}`);
+  // The full walk only for a document that could be too deep (a flat claims set never is).
+  if (mayNestDeeperThan(text, BODY_MAX_DEPTH) && exceedsDepth(value, BODY_MAX_DEPTH)) throw invalid(`Malformed token ${what}`);
   return value as Record<string, unknown>;
 }
 
@@ -150,17 +161,17 @@ function includes(expected: string | readonly string[], actual: string): boolean
   return typeof expected === 'string' ? expected === actual : expected.includes(actual);
 }
 
+const numericOrAbsent = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
+
 function checkClaims(payload: JwtPayload, opts: JwtVerifyOptions): void {
   const now = Math.floor(opts.now / 1000);
   if (opts.requireExp !== false && payload.exp === undefined) throw invalid('Missing claim: exp');
   for (const claim of opts.requiredClaims ?? []) {
     if (payload[claim] === undefined) throw invalid(`Missing claim: ${claim}`);
   }
-  for (const claim of ['exp', 'nbf', 'iat'] as const) {
-    if (payload[claim] !== undefined && (typeof payload[claim] !== 'number' || !Number.isFinite(payload[claim]))) {
-      throw invalid(`Invalid claim: ${claim}`);
-    }
-  }
+  if (!numericOrAbsent(payload.exp)) throw invalid('Invalid claim: exp');
+  if (!numericOrAbsent(payload.nbf)) throw invalid('Invalid claim: nbf');
+  if (!numericOrAbsent(payload.iat)) throw invalid('Invalid claim: iat');
   if (opts.issuer !== undefined && (typeof payload.iss !== 'string' || !includes(opts.issuer, payload.iss))) {
     throw new GatehouseError('invalid_issuer', 'Invalid issuer');
   }
