@@ -1,5 +1,5 @@
 import { scopesForRole } from '../authorization/index.ts';
-import { EVERY_ENTRY } from '../cluster/invalidation.ts';
+import { revocationState } from '../cluster/revocation-state.ts';
 import type { CoreDeps } from '../deps.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { findMembership } from '../identity/memberships.ts';
@@ -27,7 +27,6 @@ export interface SessionServiceDeps extends CoreDeps {
 /** Refresh tokens carry a recognisable prefix (secret scanners) and 256 random bits. */
 const REFRESH_PREFIX = 'ghr_';
 const REFRESH_SHAPE = /^ghr_[A-Za-z0-9_-]{43}$/;
-const STATE_CACHE_MAX = 50_000;
 
 /**
  * Login sessions: each is a family of refresh tokens rotated on every use (consume-once, so of
@@ -39,13 +38,9 @@ const STATE_CACHE_MAX = 50_000;
 export function createSessionService(deps: SessionServiceDeps): SessionService {
   const { storage, clock, config, secrets, tokens, bus, audit } = deps;
   const db = storage.db;
-  // One node (SQLite) or Redis pub/sub: invalidations are pushed, a longer TTL is safe.
-  const stateTtlMs = config.redisUrl !== undefined || storage.dialect === 'sqlite' ? 30_000 : 1_000;
-  const revokedCache = new Map<string, { revoked: boolean; at: number }>();
-
-  bus.subscribe('session', (id) => {
-    if (id === EVERY_ENTRY) revokedCache.clear();
-    else revokedCache.set(id, { revoked: true, at: clock.now() });
+  const revocations = revocationState(deps, 'session', async (sessionId, now) => {
+    const session = await findSession(db, sessionId);
+    return !session || session.revoked_at !== null || session.absolute_expires_at <= now;
   });
 
   const hash = (token: string) => keyedHash(secrets.pepper, token);
@@ -184,18 +179,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       return revokeWhere({ organizationId }, reason, by);
     },
 
-    async isRevoked(sessionId) {
-      const now = clock.now();
-      const cached = revokedCache.get(sessionId);
-      if (cached && (cached.revoked || now - cached.at < stateTtlMs)) return cached.revoked;
-      const session = await findSession(db, sessionId);
-      // A revocation that arrived while storage answered wins: a session never comes back.
-      if (revokedCache.get(sessionId)?.revoked) return true;
-      const revoked = !session || session.revoked_at !== null || session.absolute_expires_at <= now;
-      if (revokedCache.size >= STATE_CACHE_MAX) revokedCache.clear();
-      revokedCache.set(sessionId, { revoked, at: now });
-      return revoked;
-    },
+    isRevoked: (sessionId) => revocations.isRevoked(sessionId),
   };
 }
 

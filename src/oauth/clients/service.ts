@@ -1,3 +1,4 @@
+import { revocationState } from '../../cluster/revocation-state.ts';
 import type { CoreDeps } from '../../deps.ts';
 import { GatehouseError } from '../../errors/index.ts';
 import { newId } from '../../lib/ids.ts';
@@ -48,11 +49,9 @@ function columns(metadata: ClientMetadata) {
 
 /** OAuth clients of organizations: create, update, rotate, delete, secret checks, revocation state. */
 export function createClientService(deps: CoreDeps & { readonly onDeleted: (clientId: string) => Promise<void> }): ClientService {
-  const { storage, clock, secrets, bus, config } = deps;
+  const { storage, clock, secrets, bus } = deps;
   const db = storage.db;
-  const stateTtlMs = config.redisUrl !== undefined || storage.dialect === 'sqlite' ? 30_000 : 1_000;
-  const state = new Map<string, { revoked: boolean; at: number }>();
-  bus.subscribe('oauth_client', (id) => state.set(id, { revoked: true, at: clock.now() }));
+  const revocations = revocationState(deps, 'oauth_client', async (clientId) => (await findClient(db, clientId)) === undefined);
 
   const newSecret = () => `${SECRET_PREFIX}${randomToken(32)}`;
 
@@ -107,14 +106,6 @@ export function createClientService(deps: CoreDeps & { readonly onDeleted: (clie
       return constantTimeEqual(presented, row.secret_hash);
     },
 
-    async isRevoked(clientId) {
-      const now = clock.now();
-      const cached = state.get(clientId);
-      if (cached && (cached.revoked || now - cached.at < stateTtlMs)) return cached.revoked;
-      const revoked = (await findClient(db, clientId)) === undefined;
-      if (state.size >= 50_000) state.clear();
-      state.set(clientId, { revoked, at: now });
-      return revoked;
-    },
+    isRevoked: (clientId) => revocations.isRevoked(clientId),
   };
 }
