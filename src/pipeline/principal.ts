@@ -40,6 +40,8 @@ export interface Principal {
   readonly userId?: string;
   /** The agent acting for the user (a token from RFC 8693 token exchange), innermost `act` the first in the chain. */
   readonly act?: Actor;
+  /** The OAuth client (`cli_…`) a user's token was issued to; absent on Gatehouse's own login sessions. */
+  readonly clientId?: string;
   /**
    * The key or certificate the credential is bound to (RFC 7800 `cnf`): a DPoP key thumbprint
    * (`jkt`, RFC 9449) or a client-certificate thumbprint (`x5t#S256`, RFC 8705). Absent: a bearer credential.
@@ -50,4 +52,16 @@ export interface Principal {
 export interface Confirmation {
   readonly jkt?: string;
   readonly 'x5t#S256'?: string;
+}
+
+/**
+ * Whether a credential was handed to a third party rather than held by the user or organization
+ * itself: an external issuer's token, an OAuth client's own token, or a user's token issued to an
+ * OAuth client (delegated, exchanged or not). Such a credential may use what it was granted but
+ * never mint a lasting one (an API key) or change how the user signs in.
+ */
+export function isDelegated(principal: Principal): boolean {
+  return (
+    principal.kind === 'external' || principal.kind === 'oauth_client' || principal.clientId !== undefined || principal.act !== undefined
+  );
 }

@@ -87,6 +87,9 @@ function principalFrom(payload: JwtPayload, issuer: string): Principal {
     credentialId: String(payload.jti),
     ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
     ...(sub.startsWith('usr_') ? { userId: sub } : {}),
+    ...(sub.startsWith('usr_') && typeof payload.client_id === 'string' && payload.client_id.startsWith('cli_')
+      ? { clientId: payload.client_id }
+      : {}),
     expiresAt: Number(payload.exp) * 1000,
     issuer,
     ...(actorFrom(payload.act) !== undefined ? { act: actorFrom(payload.act) } : {}),
