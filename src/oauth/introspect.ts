@@ -63,7 +63,8 @@ export async function introspect(ctx: OAuthContext, client: Client, token: strin
 }
 
 /** Revokes one client-credentials access token (by `jti`, until its `exp`) and audits it (ids only). */
-async function revokeClientToken(ctx: OAuthContext, client: Client, principal: Principal): Promise<void> {
+/** Revokes one access token by its `jti`: one with no grant of its own to end (client credentials, token exchange). */
+async function revokeSingleToken(ctx: OAuthContext, client: Client, principal: Principal): Promise<void> {
   const now = ctx.clock.now();
   await ctx.revokedTokens.revoke({
     jti: principal.credentialId,
@@ -77,13 +78,13 @@ async function revokeClientToken(ctx: OAuthContext, client: Client, principal: P
     organizationId: principal.organizationId,
     actor: { type: 'oauth_client', id: client.id },
     target: { type: 'access_token', id: principal.credentialId },
-    details: { kind: 'client_credentials' },
+    details: { kind: principal.act !== undefined ? 'token_exchange' : 'client_credentials' },
   });
 }
 
 /**
  * RFC 7009: ends the grant behind a refresh token or a user-delegated access token of `client`;
- * a client-credentials access token of `client` is revoked by itself (its `jti`), on every node.
+ * a client-credentials or exchanged access token of `client` is revoked by itself (its `jti`), on every node.
  * Unknown, invalid or other clients' tokens: nothing.
  */
 export async function revoke(ctx: OAuthContext, client: Client, token: string): Promise<void> {
@@ -98,10 +99,11 @@ export async function revoke(ctx: OAuthContext, client: Client, token: string): 
       const aud = audienceList(claims);
       try {
         const principal = await ctx.tokens.verify(token, { ip: '', ...(aud[0] !== undefined ? { audience: aud[0] } : {}) });
-        // An exchanged token (RFC 8693, with `act`) shares the user's login session: revoking it must not end that session.
-        if (typeof claims.sid === 'string') {
-          if (claims.act === undefined) sessionId = claims.sid;
-        } else if (principal.kind === 'oauth_client' && principal.subject === client.id) await revokeClientToken(ctx, client, principal);
+        // An exchanged token (RFC 8693, with `act`) shares the user's login session: revoking it ends
+        // that token alone, never the session.
+        if (principal.act !== undefined || (principal.kind === 'oauth_client' && principal.subject === client.id)) {
+          await revokeSingleToken(ctx, client, principal);
+        } else if (typeof claims.sid === 'string') sessionId = claims.sid;
       } catch {
         // Invalid or already revoked: nothing to do.
       }

@@ -175,7 +175,8 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     if (clientId !== undefined && deps.isClientRevoked && (await deps.isClientRevoked(clientId))) {
       throw new GatehouseError('token_revoked', 'Token has been revoked');
     }
-    if (principal.sessionId === undefined && principal.kind === 'oauth_client' && deps.isTokenRevoked) {
+    // Tokens revoked one by one (no grant of their own to end): client credentials and exchanged ones.
+    if (deps.isTokenRevoked && (principal.act !== undefined || (principal.sessionId === undefined && principal.kind === 'oauth_client'))) {
       if (await deps.isTokenRevoked(principal.credentialId)) throw new GatehouseError('token_revoked', 'Token has been revoked');
     }
     const acting = await deps.parties.actAs(principal);

@@ -187,16 +187,34 @@ for (const backend of BACKENDS) {
       assert.equal((await check(res.access_token)).statusCode, 401);
     });
 
-    test('the agent may introspect its exchanged token (act shown); revoking it never ends the user’s session', async () => {
+    test('the agent may introspect its exchanged token (act shown); revoking it refuses that token and never ends the user’s session', async () => {
       const subject = await login(owner);
       const res = await exchange(agent, { subject_token: subject, resource: MCP });
       assert.ok(typeof res !== 'string');
       const info = await client.tokenIntrospection(agent, res.access_token);
       assert.equal(info.active, true);
       assert.deepEqual(info.act, { sub: agentId });
+      assert.equal((await check(res.access_token)).statusCode, 200);
       await client.tokenRevocation(agent, res.access_token);
+      assert.equal((await check(res.access_token)).statusCode, 401, 'the revoked exchanged token is refused');
       const me = await t.app.inject({ method: 'POST', url: '/v1/auth/check', headers: bearer(subject), payload: {} });
       assert.equal(me.statusCode, 200, 'the user stays signed in');
+    });
+
+    test('a sender-constrained subject token is never exchanged (its key cannot be proven here)', async () => {
+      const session = await login(owner);
+      const bound = (
+        await t.services.tokens.issueAccessToken({
+          subject: owner.userId,
+          organizationId: owner.orgId,
+          role: 'owner',
+          scopes: ['reports:read'],
+          sessionId: String(decodeJwt(session).sid),
+          confirmation: { jkt: 'dpop-key-thumbprint-of-someone-else' },
+        })
+      ).token;
+      registerSecret(bound);
+      assert.equal(await exchange(agent, { subject_token: bound, resource: MCP }), 'invalid_request');
     });
 
     test('the management API sets which clients may exchange and for which resources', async () => {

@@ -42,8 +42,9 @@ async function verifyOwnToken(ctx: OAuthContext, token: string, what: string, ip
   const claims = unverifiedClaims(token);
   const audience = claims ? audienceList(claims)[0] : undefined;
   if (claims?.iss !== ctx.config.issuer || audience === undefined) throw unacceptable(`The ${what} is not a token of this server`);
+  let principal: Principal;
   try {
-    return await ctx.tokens.verify(token, { audience, ip });
+    principal = await ctx.tokens.verify(token, { audience, ip });
   } catch (err) {
     if (err instanceof GatehouseError && err.status < 500) {
       const why = err.error === 'token_expired' ? 'has expired' : err.error === 'token_revoked' ? 'was revoked' : 'is invalid';
@@ -51,6 +52,10 @@ async function verifyOwnToken(ctx: OAuthContext, token: string, what: string, ip
     }
     throw err;
   }
+  // A token bound to a DPoP key or certificate is usable only with proof of that key; the exchange
+  // request cannot give it, so such a token is never exchanged (fail closed).
+  if (principal.confirmation !== undefined) throw unacceptable(`The ${what} is sender-constrained and cannot be exchanged`);
+  return principal;
 }
 
 function depth(act: Actor | undefined): number {
