@@ -4,6 +4,7 @@ import { createPersonalAccount } from '../identity/register.ts';
 import type { UserRow } from '../identity/tables.ts';
 import { findUserByIdentifier, getUser, hasPassword, NO_PASSWORD } from '../identity/users.ts';
 import { newId } from '../lib/ids.ts';
+import { isUniqueViolation } from '../storage/errors.ts';
 import { deleteIdentity, findIdentity, identitiesOfUser, insertIdentity, touchIdentity } from './records.ts';
 import type { UserIdentityRow } from './tables.ts';
 import type { UpstreamProfile } from './upstream.ts';
@@ -43,7 +44,12 @@ function assertEnabled(user: UserRow): void {
  * organization, made exactly as `/v1/auth/register` makes one, without a password. An email the
  * provider does not vouch for never links and never creates.
  */
-export async function signInWithProfile(deps: CoreDeps, provider: string, profile: UpstreamProfile): Promise<SocialSignIn> {
+export async function signInWithProfile(
+  deps: CoreDeps,
+  provider: string,
+  profile: UpstreamProfile,
+  retried = false,
+): Promise<SocialSignIn> {
   const { db } = deps.storage;
   const now = deps.clock.now();
   assertSubject(profile);
@@ -63,12 +69,20 @@ export async function signInWithProfile(deps: CoreDeps, provider: string, profil
     return { user: existing, via: 'email', identity };
   }
   const email = profile.email;
-  return deps.storage.transaction(async (trx) => {
-    const { user } = await createPersonalAccount(trx, { email, name: profile.name ?? undefined, passwordHash: NO_PASSWORD }, now);
-    const identity = newIdentity(user.id, provider, profile, now);
-    await trx.insertInto('user_identities').values(identity).execute();
-    return { user, via: 'created' as const, identity };
-  });
+  try {
+    return await deps.storage.transaction(async (trx) => {
+      const { user } = await createPersonalAccount(trx, { email, name: profile.name ?? undefined, passwordHash: NO_PASSWORD }, now);
+      const identity = newIdentity(user.id, provider, profile, now);
+      await trx.insertInto('user_identities').values(identity).execute();
+      return { user, via: 'created' as const, identity };
+    });
+  } catch (err) {
+    // Two first sign-ins of one person at once: the other created the user (or the link) first.
+    // Once: then this one finds it, as a later sign-in would.
+    const lostRace = isUniqueViolation(err) || (err instanceof GatehouseError && err.error === 'email_taken');
+    if (lostRace && !retried) return signInWithProfile(deps, provider, profile, true);
+    throw err;
+  }
 }
 
 /** Links a provider account to a signed-in user (who proved both); refused when it is anyone else's, or the user has one of this provider. */
