@@ -154,6 +154,23 @@ for (const backend of BACKENDS) {
       assert.equal(without.status, 401);
       assert.equal(((await without.json()) as { code: string }).code, 'ERR-8044');
       assert.equal((await call('intruder')).status, 401);
+      // A service verifying the key on the presenter's behalf must pass the presenter's certificate.
+      const verifier = (await createKey(t, owner.access, { name: 'verifier', scopes: ['keys:verify'] })).key;
+      registerSecret(verifier);
+      const verify = async (thumbprint?: string) =>
+        (
+          await t.app.inject({
+            method: 'POST',
+            url: '/v1/api-keys/verify',
+            headers: { 'x-api-key': verifier },
+            payload: { key, ...(thumbprint !== undefined ? { client_certificate_thumbprint: thumbprint } : {}) },
+          })
+        ).json() as { valid: boolean; code: string | null };
+      assert.deepEqual(await verify(pki.thumbprint('worker')).then((r) => r.valid), true);
+      for (const r of [await verify(), await verify(pki.thumbprint('intruder'))]) {
+        assert.equal(r.valid, false);
+        assert.equal(r.code, 'ERR-8044');
+      }
     });
   });
 }

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { authorize } from '../../../authorization/index.ts';
 import { GatehouseError } from '../../../errors/index.ts';
+import { constantTimeEqual } from '../../../lib/secure.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
 import { checkedMemorySpace } from '../../memory-space.ts';
 
@@ -10,6 +11,7 @@ interface VerifyBody {
   required_scopes?: string[];
   memory_space?: string;
   client_ip?: string;
+  client_certificate_thumbprint?: string;
 }
 
 /**
@@ -38,6 +40,12 @@ export default async function verifyKeyRoute(app: FastifyInstance): Promise<void
               type: 'string',
               maxLength: 64,
               description: "IP of the client that presented the key, checked against the key's CIDR allowlist (default: the caller's IP)",
+            },
+            client_certificate_thumbprint: {
+              type: 'string',
+              pattern: '^[A-Za-z0-9_-]{43}$',
+              description:
+                'x5t#S256 of the client certificate the key was presented with; required for a key bound to a certificate, which is invalid without it or with another',
             },
           },
         },
@@ -69,6 +77,13 @@ export default async function verifyKeyRoute(app: FastifyInstance): Promise<void
       try {
         if (!services.apiKeys.matches(b.key)) throw new GatehouseError('api_key_invalid', 'Invalid API key');
         const p = await services.apiKeys.verifyForOrganization(b.key, { ip: b.client_ip ?? request.ip }, caller.organizationId);
+        // A certificate-bound key is valid only with that certificate, as on any protected route.
+        const x5t = p.confirmation?.['x5t#S256'];
+        if (
+          x5t !== undefined &&
+          (b.client_certificate_thumbprint === undefined || !constantTimeEqual(b.client_certificate_thumbprint, x5t))
+        )
+          throw new GatehouseError('certificate_binding_mismatch', 'This API key is bound to a client certificate that was not presented');
         const space = await checkedMemorySpace(services.storage.db, p, b.memory_space, 'body/memory_space');
         authorize(p, { scopes: b.required_scopes ?? [] });
         return {
