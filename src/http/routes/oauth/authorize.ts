@@ -24,25 +24,16 @@ import type { OAuthContext } from '../../../oauth/context.ts';
 import { OAuthError } from '../../../oauth/errors.ts';
 import { setInteractionUser } from '../../../oauth/records/interactions.ts';
 import { providerButtons } from '../../../social/providers.ts';
+import { cookieValue, setCookie } from '../../cookie.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { formOf, queryOf } from './form.ts';
 import { consentPage, errorPage, loginPage, sendPage } from './pages.ts';
 
-function cookieOf(request: FastifyRequest, name = INTERACTION_COOKIE): string | undefined {
-  const header = request.headers.cookie;
-  if (typeof header !== 'string') return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
+const cookieOf = (request: FastifyRequest, name = INTERACTION_COOKIE) => cookieValue(request, name);
 
-/** HttpOnly, SameSite=Lax, scoped to /oauth; Secure whenever the public URL is https. Fastify appends every set-cookie. */
-function setCookie(ctx: OAuthContext, reply: FastifyReply, value: string, maxAge: number, name = INTERACTION_COOKIE): void {
-  const secure = ctx.config.publicUrl.startsWith('https:') ? '; Secure' : '';
-  reply.header('set-cookie', `${name}=${value}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`);
-}
+/** The authorization cookies live under /oauth. */
+const setOAuthCookie = (ctx: OAuthContext, reply: FastifyReply, value: string, maxAge: number, name = INTERACTION_COOKIE) =>
+  setCookie(reply, ctx.config.publicUrl, name, value, maxAge, '/oauth');
 
 const expired = (reply: FastifyReply) =>
   errorPage(
@@ -87,7 +78,7 @@ export default async function authorizeRoutes(app: FastifyInstance): Promise<voi
         if (await rememberedConsent(ctx, userId, request.clientId, m.organization_id, request.scopes)) {
           if (!(await finishInteraction(ctx, interaction))) return expired(reply);
           const location = await issueCode(ctx, interaction, userId, m.organization_id, false);
-          setCookie(ctx, reply, '', 0);
+          setOAuthCookie(ctx, reply, '', 0);
           return reply.redirect(location, 303);
         }
       }
@@ -137,7 +128,7 @@ export default async function authorizeRoutes(app: FastifyInstance): Promise<voi
         return consentOrComplete(reply, interaction, fresh.userId, true);
       }
       const handle = await startInteraction(ctx, validated, fresh);
-      setCookie(ctx, reply, handle, ctx.config.oauthInteractionTtl);
+      setOAuthCookie(ctx, reply, handle, ctx.config.oauthInteractionTtl);
       return reply.redirect('/oauth/interaction', 303);
     }),
   );
@@ -196,7 +187,7 @@ export default async function authorizeRoutes(app: FastifyInstance): Promise<voi
       // The browser is now signed in here: a later authorization needs no password (a previous session of this browser ends).
       await endBrowserSession(ctx, cookieOf(request, SESSION_COOKIE));
       const session = await startBrowserSession(ctx, userId, now, requestFacts(request));
-      if (session !== undefined) setCookie(ctx, reply, session, sessionCookieMaxAge(ctx), SESSION_COOKIE);
+      if (session !== undefined) setOAuthCookie(ctx, reply, session, sessionCookieMaxAge(ctx), SESSION_COOKIE);
       return reply.redirect('/oauth/interaction', 303);
     }),
   );
@@ -211,7 +202,7 @@ export default async function authorizeRoutes(app: FastifyInstance): Promise<voi
       const { request: authz } = interaction;
       if (form.one('decision') !== 'allow') {
         if (!(await finishInteraction(ctx, interaction))) return expired(reply);
-        setCookie(ctx, reply, '', 0);
+        setOAuthCookie(ctx, reply, '', 0);
         throw new RedirectError(authz.redirectUri, new OAuthError('access_denied', 'The user denied the request'), authz.state);
       }
       const memberships = await membershipsOfUser(ctx.storage.db, userId);
@@ -219,7 +210,7 @@ export default async function authorizeRoutes(app: FastifyInstance): Promise<voi
       if (!org) return errorPage(reply, 400, 'Invalid organization', 'Choose one of your organizations.');
       if (!(await finishInteraction(ctx, interaction))) return expired(reply);
       const location = await issueCode(ctx, interaction, userId, org.organization_id, true);
-      setCookie(ctx, reply, '', 0);
+      setOAuthCookie(ctx, reply, '', 0);
       return reply.redirect(location, 303);
     }),
   );
@@ -237,7 +228,7 @@ export default async function authorizeRoutes(app: FastifyInstance): Promise<voi
         details: { via: 'oauth_logout' },
       });
     }
-    setCookie(ctx, reply, '', 0, SESSION_COOKIE);
+    setOAuthCookie(ctx, reply, '', 0, SESSION_COOKIE);
     return sendPage(reply, 200, 'Signed out', '<h1>Signed out</h1><p>You are signed out of this authorization server.</p>');
   });
 }

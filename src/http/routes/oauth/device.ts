@@ -13,20 +13,13 @@ import {
   loadVerification,
 } from '../../../oauth/device/verification.ts';
 import { setInteractionUser } from '../../../oauth/records/interactions.ts';
+import { cookieValue, setCookie } from '../../cookie.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { codeEntryPage, deviceConsentPage, deviceDonePage, deviceLoginPage } from './device-pages.ts';
 import { formOf, queryOf } from './form.ts';
 import { errorPage } from './pages.ts';
 
-function cookieOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.cookie;
-  if (typeof header !== 'string') return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === DEVICE_COOKIE) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
+const cookieOf = (request: FastifyRequest) => cookieValue(request, DEVICE_COOKIE);
 
 const expired = (reply: FastifyReply) =>
   errorPage(reply, 400, 'Code expired', 'This device code has expired or was already used. Start again on your device.');
@@ -43,10 +36,8 @@ export default async function deviceRoutes(app: FastifyInstance): Promise<void> 
   const { limits } = app.services;
   const page = { config: { protected: false }, schema: { tags: ['oauth'], hide: true } } as const;
 
-  function setCookie(reply: FastifyReply, value: string, maxAge: number): void {
-    const secure = ctx.config.publicUrl.startsWith('https:') ? '; Secure' : '';
-    reply.header('set-cookie', `${DEVICE_COOKIE}=${value}; Path=/device; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`);
-  }
+  const setDeviceCookie = (reply: FastifyReply, value: string, maxAge: number) =>
+    setCookie(reply, ctx.config.publicUrl, DEVICE_COOKIE, value, maxAge, '/device');
 
   const formValid = (request: FastifyRequest, handle: string) =>
     constantTimeEqual(formOf(request).one('csrf') ?? '', deviceCsrf(ctx, handle));
@@ -61,7 +52,7 @@ export default async function deviceRoutes(app: FastifyInstance): Promise<void> 
 
   app.get('/device', page, async (request, reply) => {
     const handle = browserHandle(cookieOf(request));
-    setCookie(reply, handle, ctx.config.oauthInteractionTtl);
+    setDeviceCookie(reply, handle, ctx.config.oauthInteractionTtl);
     const typed = queryOf(request).one('user_code');
     return codeEntryPage(reply, 200, { csrf: deviceCsrf(ctx, handle), ...(typed !== undefined ? { userCode: typed.slice(0, 40) } : {}) });
   });
@@ -74,7 +65,7 @@ export default async function deviceRoutes(app: FastifyInstance): Promise<void> 
     try {
       const entered = await enterUserCode(ctx, limits.guard, typed, request.ip);
       if (!entered.ok) return codeEntryPage(reply, 400, { csrf, userCode: typed, error: 'That code is not valid or has expired.' });
-      setCookie(reply, entered.handle, ctx.config.oauthInteractionTtl);
+      setDeviceCookie(reply, entered.handle, ctx.config.oauthInteractionTtl);
       return reply.redirect('/device/confirm', 303);
     } catch (err) {
       if (err instanceof GatehouseError && err.error === 'too_many_attempts') {
@@ -150,7 +141,7 @@ export default async function deviceRoutes(app: FastifyInstance): Promise<void> 
     if (result === 'expired') return expired(reply);
     if (result === 'invalid_target')
       return errorPage(reply, 400, 'Not available', 'The device asked for a resource of another organization. Choose another one.');
-    setCookie(reply, '', 0);
+    setDeviceCookie(reply, '', 0);
     return reply.redirect(`/device/done?result=${result}`, 303);
   });
 
