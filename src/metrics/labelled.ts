@@ -32,14 +32,17 @@ abstract class Labelled<L extends string, S> {
     registry.registerMetric(this as unknown as Metric);
   }
 
-  protected stateOf(labels: Labels<L>, fresh: () => S): S {
+  /** A new series' starting state. */
+  protected abstract fresh(): S;
+
+  protected stateOf(labels: Labels<L>): S {
     let key = '';
     for (const n of this.labelNames) key += `${labels[n]}\u0000`;
     let entry = this.series.get(key);
     if (entry === undefined) {
       const copy = {} as Record<L, string>;
       for (const n of this.labelNames) copy[n] = String(labels[n]);
-      entry = { labels: copy, state: fresh() };
+      entry = { labels: copy, state: this.fresh() };
       this.series.set(key, entry);
     }
     return entry.state;
@@ -59,8 +62,12 @@ abstract class Labelled<L extends string, S> {
 export class LabelledCounter<L extends string> extends Labelled<L, { n: number }> {
   readonly type = 'counter';
 
+  protected fresh(): { n: number } {
+    return { n: 0 };
+  }
+
   inc(labels: Labels<L>, by = 1): void {
-    this.stateOf(labels, () => ({ n: 0 })).n += by;
+    this.stateOf(labels).n += by;
   }
 
   protected values(): Exported[] {
@@ -87,9 +94,13 @@ export class LabelledHistogram<L extends string> extends Labelled<L, Buckets> {
     super(name, help, labelNames, registry);
   }
 
+  protected fresh(): Buckets {
+    return { counts: new Array<number>(this.bounds.length).fill(0), sum: 0, count: 0 };
+  }
+
   observe(labels: Labels<L>, value: number): void {
     if (!Number.isFinite(value)) return;
-    const b = this.stateOf(labels, () => ({ counts: new Array<number>(this.bounds.length).fill(0), sum: 0, count: 0 }));
+    const b = this.stateOf(labels);
     b.sum += value;
     b.count += 1;
     for (let i = 0; i < this.bounds.length; i++) {
