@@ -101,7 +101,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   });
   sessions = createSessionService({ ...core, tokens });
   const sender = createSenderConstraints(core);
-  oauth = createOAuth({ ...core, tokens, sessions, revokedTokens, sender });
+  oauth = createOAuth({ ...core, tokens, sessions, revokedTokens, sender, parties });
   const apiKeys = createApiKeyService({ ...core, parties });
   const limits = createLimits(core);
   metrics.watchCache('api_keys', () => apiKeys.cacheStats());

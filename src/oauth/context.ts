@@ -1,5 +1,6 @@
 import type { SessionService } from '../credentials/session-types.ts';
 import type { CoreDeps } from '../deps.ts';
+import type { PartyResolver } from '../identity/parties.ts';
 import type { TokenService } from '../tokens/types.ts';
 import type { Client } from './clients/client.ts';
 import type { MetadataDocumentResolver } from './clients/metadata-document.ts';
@@ -17,6 +18,8 @@ export interface OAuthContext extends CoreDeps {
   readonly revokedTokens: RevokedTokens;
   /** DPoP proofs and the replay cache shared by one-time proofs and client assertions. */
   readonly sender: SenderConstraints;
+  /** Users' current standing (role) in organizations, cached and invalidated like every credential check's. */
+  readonly parties: PartyResolver;
   /** A registered client by id, or a metadata-document client by URL; throws invalid_client. */
   resolveClient(clientId: string): Promise<Client>;
   /** Ends every grant (session) of a client or a consent, and forgets the client's consents. */

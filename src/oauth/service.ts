@@ -1,5 +1,6 @@
 import type { SessionService } from '../credentials/session-types.ts';
 import type { CoreDeps } from '../deps.ts';
+import type { PartyResolver } from '../identity/parties.ts';
 import type { TokenService } from '../tokens/types.ts';
 import { clientFromRow } from './clients/client.ts';
 import { createMetadataDocumentResolver, isMetadataDocumentId } from './clients/metadata-document.ts';
@@ -24,7 +25,13 @@ const CLIENT_ID = /^cli_[0-9a-hjkmnp-tv-z]{26}$/;
  * const client = await oauth.resolveClient('cli_…');
  */
 export function createOAuth(
-  deps: CoreDeps & { tokens: TokenService; sessions: SessionService; revokedTokens: RevokedTokens; sender: SenderConstraints },
+  deps: CoreDeps & {
+    tokens: TokenService;
+    sessions: SessionService;
+    revokedTokens: RevokedTokens;
+    sender: SenderConstraints;
+    parties: PartyResolver;
+  },
 ): OAuthContext {
   const { storage, config, clock, sessions } = deps;
   const db = storage.db;

@@ -9,7 +9,6 @@ import { OAuthError } from '../errors.ts';
 import { effectiveScopes, issueUserTokens, type TokenBody } from '../issue.ts';
 import { consumeCode, findCode, setCodeSession } from '../records/codes.ts';
 import { insertGrant } from '../records/grants.ts';
-import { activeRole } from './user-state.ts';
 
 export const grantType = 'authorization_code';
 export const parameters = ['code', 'redirect_uri', 'code_verifier', 'resource'] as const;
@@ -57,7 +56,7 @@ export async function handler(
   const asked = params.all('resource');
   if (asked.some((r) => !granted.includes(r))) throw new OAuthError('invalid_target', 'The resource was not part of the authorization');
   const resources = asked.length > 0 ? asked : granted;
-  const role = await activeRole(ctx, row.user_id, row.organization_id);
+  const role = (await ctx.parties.standing(row.organization_id, row.user_id))?.role;
   if (role === undefined) throw invalid('The user can no longer use this organization');
   const sessionId = newId('ses', now);
   await insertSession(ctx.storage.db, {

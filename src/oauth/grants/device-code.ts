@@ -9,7 +9,6 @@ import { OAuthError } from '../errors.ts';
 import { effectiveScopes, issueUserTokens, type TokenBody } from '../issue.ts';
 import { consumeDeviceCode, findDeviceCode, recordPoll, setDeviceCodeSession } from '../records/device-codes.ts';
 import { insertGrant } from '../records/grants.ts';
-import { activeRole } from './user-state.ts';
 
 export const grantType = DEVICE_CODE;
 export const parameters = ['device_code'] as const;
@@ -57,7 +56,7 @@ export async function handler(
   const { user_id: userId, organization_id: organizationId } = row;
   if (userId === null || organizationId === null) throw invalid();
   if (!(await consumeDeviceCode(db, hash, now))) throw invalid();
-  const role = await activeRole(ctx, userId, organizationId);
+  const role = (await ctx.parties.standing(organizationId, userId))?.role;
   if (role === undefined) throw invalid('The user can no longer use this organization');
   const sessionId = newId('ses', now);
   await insertSession(db, {

@@ -8,7 +8,6 @@ import type { OAuthContext, OAuthParams } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import { effectiveScopes, issueUserTokens, OAUTH_REFRESH_SHAPE, type TokenBody } from '../issue.ts';
 import { findGrant } from '../records/grants.ts';
-import { activeRole } from './user-state.ts';
 
 export const grantType = 'refresh_token';
 export const parameters = ['refresh_token', 'scope', 'resource'] as const;
@@ -67,7 +66,7 @@ export async function handler(
   ) {
     throw invalid();
   }
-  const role = await activeRole(ctx, session.user_id, session.organization_id);
+  const role = (await ctx.parties.standing(session.organization_id, session.user_id))?.role;
   if (role === undefined) {
     await ctx.sessions.revoke(session.id, 'membership_removed');
     throw invalid();
