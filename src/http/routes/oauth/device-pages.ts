@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { esc, scopeInWords, sendPage } from './pages.ts';
+import { type ConsentOptions, consentForm, esc, sendPage } from './pages.ts';
 
 const csrfField = (csrf: string) => `<input type="hidden" name="csrf" value="${esc(csrf)}">`;
 const errorLine = (error: string | undefined) => (error ? `<p class="error" role="alert">${esc(error)}</p>` : '');
@@ -42,39 +42,13 @@ export function deviceLoginPage(
 /** The consent for a device: the same words as the authorization consent, and the code to compare with the device. */
 export function deviceConsentPage(
   reply: FastifyReply,
-  opts: {
-    clientName: string;
-    clientUri: string | null;
-    userCode: string;
-    scopes: readonly string[];
-    resources: readonly string[];
-    organizations: readonly { id: string; name: string }[];
-    csrf: string;
-    error?: string;
-  },
+  opts: Omit<ConsentOptions, 'action' | 'intro' | 'outro'> & { userCode: string },
 ): FastifyReply {
-  const scopes =
-    opts.scopes.length === 0
-      ? '<li>Know that you signed in</li>'
-      : opts.scopes.map((s) => `<li>${esc(scopeInWords(s))} <small>(${esc(s)})</small></li>`).join('');
-  const orgs =
-    opts.organizations.length > 1
-      ? `<label for="organization">Organization</label><select id="organization" name="organization">${opts.organizations
-          .map((o) => `<option value="${esc(o.id)}">${esc(o.name)}</option>`)
-          .join('')}</select>`
-      : `<input type="hidden" name="organization" value="${esc(opts.organizations[0]?.id ?? '')}">`;
-  const resources = opts.resources.length > 0 ? `<p>For: ${opts.resources.map((r) => `<code>${esc(r)}</code>`).join(', ')}</p>` : '';
-  const site = opts.clientUri ? `<p><small>${esc(opts.clientUri)}</small></p>` : '';
-  return sendPage(
-    reply,
-    200,
-    'Allow access?',
-    `<h1>${esc(opts.clientName)} wants to access your account</h1>${site}${errorLine(opts.error)}` +
-      `<p>Check that your device shows the code <strong>${esc(opts.userCode)}</strong>. If it does not, deny.</p>` +
-      `<p>It will be able to:</p><ul>${scopes}</ul>${resources}` +
-      `<form method="post" action="/device/consent">${csrfField(opts.csrf)}${orgs}` +
-      '<button type="submit" name="decision" value="allow">Allow</button><button type="submit" name="decision" value="deny">Deny</button></form>',
-  );
+  return consentForm(reply, {
+    ...opts,
+    action: '/device/consent',
+    intro: `<p>Check that your device shows the code <strong>${esc(opts.userCode)}</strong>. If it does not, deny.</p>`,
+  });
 }
 
 /** After the decision: nothing more to do in the browser. */

@@ -81,20 +81,24 @@ export function scopeInWords(scope: string): string {
   return `${action.charAt(0).toUpperCase()}${action.slice(1)} ${what}`.trim();
 }
 
-export function consentPage(
-  reply: FastifyReply,
-  opts: {
-    clientName: string;
-    clientId: string;
-    clientUri: string | null;
-    redirectUri: string;
-    scopes: readonly string[];
-    resources: readonly string[];
-    organizations: readonly { id: string; name: string }[];
-    csrf: string;
-    error?: string;
-  },
-): FastifyReply {
+/** What a consent form shows, for the authorization and the device consent alike. */
+export interface ConsentOptions {
+  clientName: string;
+  clientUri: string | null;
+  scopes: readonly string[];
+  resources: readonly string[];
+  organizations: readonly { id: string; name: string }[];
+  csrf: string;
+  error?: string;
+  /** Where the form posts. */
+  action: string;
+  /** HTML (escaped by the caller) before and after the list of what the client may do. */
+  intro?: string;
+  outro?: string;
+}
+
+/** The consent page: the client, what it may do in words, the organization to choose, allow or deny. */
+export function consentForm(reply: FastifyReply, opts: ConsentOptions): FastifyReply {
   const scopes =
     opts.scopes.length === 0
       ? '<li>Know that you signed in</li>'
@@ -112,9 +116,21 @@ export function consentPage(
     reply,
     200,
     'Allow access?',
-    `<h1>${esc(opts.clientName)} wants to access your account</h1>${site}${error}<p>It will be able to:</p><ul>${scopes}</ul>${resources}` +
-      `<p><small>You will be sent back to ${esc(opts.redirectUri)}</small></p>` +
-      `<form method="post" action="/oauth/interaction/consent"><input type="hidden" name="csrf" value="${esc(opts.csrf)}">${orgs}` +
+    `<h1>${esc(opts.clientName)} wants to access your account</h1>${site}${error}${opts.intro ?? ''}<p>It will be able to:</p><ul>${scopes}</ul>${resources}` +
+      (opts.outro ?? '') +
+      `<form method="post" action="${esc(opts.action)}"><input type="hidden" name="csrf" value="${esc(opts.csrf)}">${orgs}` +
       '<button type="submit" name="decision" value="allow">Allow</button><button type="submit" name="decision" value="deny">Deny</button></form>',
   );
+}
+
+/** The authorization's consent page: the consent form, and where the browser will be sent back. */
+export function consentPage(
+  reply: FastifyReply,
+  opts: Omit<ConsentOptions, 'action' | 'intro' | 'outro'> & { clientId: string; redirectUri: string },
+): FastifyReply {
+  return consentForm(reply, {
+    ...opts,
+    action: '/oauth/interaction/consent',
+    outro: `<p><small>You will be sent back to ${esc(opts.redirectUri)}</small></p>`,
+  });
 }
