@@ -111,13 +111,15 @@ describe('seeds/003: token authentication with the CLI', () => {
     assert.match(hash, /^[\w-]{8}$/);
     assert.equal(masked, `${first.slice(0, 12)}…${first.slice(-4)}`);
     fingerprint = hash;
-    const show = s.cli(['token', 'show', fingerprint]);
+    // A fingerprint is base64url and may start with '-': then it follows `--`, as any such argument.
+    const fp = fingerprint.startsWith('-') ? ['--', fingerprint] : [fingerprint];
+    const show = s.cli(['token', 'show', ...fp]);
     assert.equal(show.status, 0, show.stderr);
     assert.match(show.stdout, /description\s+API access token/);
-    const asked = s.cli(['token', 'remove', fingerprint]);
+    const asked = s.cli(['token', 'remove', ...fp]);
     assert.equal(asked.status, 1, 'without a terminal to confirm on, nothing is removed');
     assert.match(asked.stderr, /--force/);
-    const removed = s.cli(['token', 'remove', fingerprint, '--force']);
+    const removed = s.cli(['token', 'remove', '--force', ...fp]);
     assert.equal(removed.status, 0, removed.stderr);
     // The CLI is another process: the server sees the revocation when its cached copy expires.
     let status = 0;
