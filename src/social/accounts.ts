@@ -40,7 +40,8 @@ function assertEnabled(user: UserRow): void {
 
 /**
  * The user a provider sign-in is for: the one this provider account is linked to; else the user
- * with the email the provider verified (the link is made now); else a new user with a personal
+ * with the email the provider verified, when that user has no password (the link is made now; a
+ * password account links only from its own session); else a new user with a personal
  * organization, made exactly as `/v1/auth/register` makes one, without a password. An email the
  * provider does not vouch for never links and never creates.
  */
@@ -64,6 +65,10 @@ export async function signInWithProfile(
   const existing = await findUserByIdentifier(db, { email: profile.email });
   if (existing) {
     assertEnabled(existing);
+    // Pre-account takeover: registering takes any address unproven, so a password account is
+    // linked only from its own session. One without a password was made by a provider sign-in,
+    // which verified this same address.
+    if (hasPassword(existing)) throw new GatehouseError('social_link_requires_sign_in');
     const identity = newIdentity(existing.id, provider, profile, now);
     if (!(await insertIdentity(db, identity))) throw new GatehouseError('social_identity_taken');
     return { user: existing, via: 'email', identity };

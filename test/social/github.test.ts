@@ -44,6 +44,21 @@ for (const backend of BACKENDS) {
 
     const me = async (access: string) => (await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: bearer(access) })).json();
 
+    /** Links the provider's current account to the user of this session, through the API and the provider. */
+    const linkFromSession = async (access: string) => {
+      const start = await fetch(`${t.base}/v1/users/me/identities/github`, { method: 'POST', headers: bearer(access) });
+      assert.equal(start.status, 200);
+      const jar = new Jar();
+      jar.setCookie(t.base, 'gh_social_state', start.headers.getSetCookie()[0]?.split(';')[0]?.split('=')[1] ?? '');
+      const callback = await jar.follow(
+        ((await start.json()) as { authorization_url: string }).authorization_url,
+        (u) => u.origin === t.base,
+      );
+      assert.ok(callback instanceof URL);
+      const linked = await jar.request(callback);
+      assert.equal(linked.status, 200, jar.html);
+    };
+
     test('the entry point redirects to GitHub with state and PKCE S256, and binds the state to the browser', async () => {
       const res = await fetch(`${t.base}/v1/auth/github`, { redirect: 'manual' });
       assert.equal(res.status, 302);
@@ -116,7 +131,15 @@ for (const backend of BACKENDS) {
       const jar2 = new Jar();
       assert.equal((await problemOf(await jar2.request(await toCallback(jar2, t.base, '/v1/auth/github')))).code, 'ERR-8025');
       assert.deepEqual([await users(), await links()], [usersBefore, linksBefore]);
+      // Verified, but the account has a password: whoever registered it never proved the address,
+      // so signing in with the provider does not take it over (pre-account takeover). Nothing is linked.
       gh.current = account([{ email: owner.email, primary: true, verified: true }]);
+      const jar3 = new Jar();
+      const takeover = await jar3.request(await toCallback(jar3, t.base, '/v1/auth/github'));
+      assert.deepEqual(await problemOf(takeover), { status: 409, code: 'ERR-8029', detail: 'Sign in to link this provider' });
+      assert.deepEqual([await users(), await links()], [usersBefore, linksBefore]);
+      // Signed in with the password, the owner links it; from then on the provider signs in as the owner.
+      await linkFromSession(owner.access);
       const tokens = await apiSignIn(t, '/v1/auth/github');
       const who = await me(tokens.access_token);
       assert.equal(who.user.id, owner.userId);
@@ -129,6 +152,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual(list.json().available, [{ id: 'github', name: 'GitHub' }]);
       const failed = await auditEvents(t, 'auth.social.failed');
       assert.ok(failed.some((e) => String(e.details).includes('ERR-8025')));
+      assert.ok(failed.some((e) => String(e.details).includes('ERR-8029')));
     });
 
     test("a replayed callback, a state that is not this browser's, and no state at all are refused (ERR-8021)", async () => {
@@ -222,7 +246,7 @@ for (const backend of BACKENDS) {
       const a: Registered = await registerOrg(t);
       const b: Registered = await registerOrg(t);
       gh.current = account([{ email: b.email, primary: true, verified: true }]);
-      await apiSignIn(t, '/v1/auth/github');
+      await linkFromSession(b.access);
       const bList = await t.app.inject({ method: 'GET', url: '/v1/users/me/identities', headers: bearer(b.access) });
       const bIdentity = (bList.json().data as { id: string }[])[0]?.id ?? '';
       for (const [method, url] of [

@@ -64,4 +64,11 @@ export const socialErrors = {
     description:
       "Linked sign-in providers are managed with the user's own session (a token from login), not with an API key or a client's token.",
   },
+  social_link_requires_sign_in: {
+    code: 'ERR-8029',
+    status: 409,
+    title: 'Sign in to link this provider',
+    description:
+      "A user with this email already signs in with a password. Gatehouse never proved that whoever registered it owns the address, so a provider account is not linked to it by email alone (that would hand the provider's owner an account someone else may control, or the other way round). Sign in with the password, then link the provider from `/v1/users/me/identities`.",
+  },
 } as const satisfies Record<string, ErrorSpec>;
