@@ -61,12 +61,14 @@ export function requireAuth(need: Omit<Requirement, 'organizationId' | 'memorySp
     } catch (err) {
       const outcome = err instanceof GatehouseError ? err.error : 'error';
       metrics.authDecisions.inc({ kind: outcome === 'credentials_missing' ? 'none' : 'unverified', outcome });
-      await limitClientIp(request, reply);
+      const limited = limitClientIp(request, reply);
+      if (limited) await limited;
       throw err;
     }
-    metrics.verifyDuration.observe({ kind: principal.kind }, Number(process.hrtime.bigint() - started) / 1e9);
+    metrics.verifyDuration.observeAt(Number(process.hrtime.bigint() - started) / 1e9, principal.kind);
     request.principal = principal;
-    await limitPrincipal(request, reply, principal);
+    const limited = limitPrincipal(request, reply, principal);
+    if (limited) await limited;
     try {
       authorize(principal, need);
       // A request may name its memory space in a header on any route: a malformed name is a 400,
@@ -77,7 +79,7 @@ export function requireAuth(need: Omit<Requirement, 'organizationId' | 'memorySp
       metrics.authDecisions.inc({ kind: principal.kind, outcome: err instanceof GatehouseError ? err.error : 'error' });
       throw err;
     }
-    metrics.authDecisions.inc({ kind: principal.kind, outcome: 'allowed' });
+    metrics.authDecisions.incAt(principal.kind, 'allowed');
   };
 }
 

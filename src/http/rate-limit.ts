@@ -18,42 +18,52 @@ function apply(request: FastifyRequest, reply: FastifyReply, d: Decision | undef
   }
 }
 
+/**
+ * Applies a decision that may still be on its way (Redis): synchronously when it is not, so a
+ * limit kept in memory costs no promise.
+ */
+function settle(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  d: Decision | undefined | Promise<Decision | undefined>,
+): void | Promise<void> {
+  if (d instanceof Promise) return d.then((decided) => apply(request, reply, decided));
+  apply(request, reply, d);
+}
+
 /** Counts a protected request against its credential's bucket. */
-export async function limitPrincipal(request: FastifyRequest, reply: FastifyReply, principal: Principal): Promise<void> {
+export function limitPrincipal(request: FastifyRequest, reply: FastifyReply, principal: Principal): void | Promise<void> {
   const { limiter } = request.server.services.limits;
   if (!limiter.enabled) return;
-  const d = limiter.limitPrincipal(principal, requestFacts(request));
-  apply(request, reply, d instanceof Promise ? await d : d);
+  return settle(request, reply, limiter.limitPrincipal(principal, requestFacts(request)));
 }
 
 /**
  * Counts a request against its client IP's bucket: public routes, and protected ones whose
  * credential is missing or invalid (so guessing keys or tokens is limited like any anonymous call).
  */
-export async function limitClientIp(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export function limitClientIp(request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
   const { limiter } = request.server.services.limits;
   if (!limiter.enabled) return;
-  const d = limiter.limitAnonymous(requestFacts(request));
-  apply(request, reply, d instanceof Promise ? await d : d);
+  return settle(request, reply, limiter.limitAnonymous(requestFacts(request)));
 }
 
 /** Sets the client IP's rate-limit headers without counting the request. */
-async function peekClientIp(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+function peekClientIp(request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
   const { limiter } = request.server.services.limits;
   if (!limiter.enabled) return;
-  const d = limiter.peekAnonymous(requestFacts(request));
-  apply(request, reply, d instanceof Promise ? await d : d);
+  return settle(request, reply, limiter.peekAnonymous(requestFacts(request)));
 }
 
 /**
  * onRequest hook: public routes and unknown paths count against the client IP's bucket; routes
  * that say `rateLimit: false` (probes, metrics, discovery) are not counted but still carry the
- * bucket's headers. Protected routes are limited in `requireAuth`.
+ * bucket's headers. Protected routes are limited in `requireAuth`. Throws (or rejects) 429.
  */
-export async function limitAnonymous(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export function limitAnonymous(request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
   if (request.is404) return limitClientIp(request, reply);
   const config = request.routeOptions.config;
   if (config?.protected !== false) return;
   if (config.rateLimit === false) return peekClientIp(request, reply);
-  await limitClientIp(request, reply);
+  return limitClientIp(request, reply);
 }

@@ -1,5 +1,6 @@
 import type { Principal } from '../pipeline/principal.ts';
 import type { Services } from '../services.ts';
+import type { AccessLog } from './log-controller.ts';
 import type { ProtectedRoute } from './protected-routes.ts';
 
 declare module 'fastify' {
@@ -7,6 +8,8 @@ declare module 'fastify' {
     services: Services;
     /** Every route that runs the authentication pipeline. */
     protectedRoutes: readonly ProtectedRoute[];
+    /** The access log and request metrics (flush() writes the lines still queued). */
+    accessLog: AccessLog;
   }
   interface FastifyRequest {
     /** Set by the `authenticate` preHandler on protected routes. */

@@ -16,10 +16,18 @@ interface Exported {
   metricName?: string;
 }
 
+/** One level of the series tree: a label value to the next level, or (at the last) to a series. */
+type Level<S> = Map<string, Level<S> | Series<S>>;
+interface Series<S> {
+  labels: Record<string, string>;
+  state: S;
+}
+
 abstract class Labelled<L extends string, S> {
   abstract readonly type: 'counter' | 'histogram';
   readonly aggregator = 'sum';
-  protected readonly series = new Map<string, { labels: Labels<L>; state: S }>();
+  protected readonly series: Series<S>[] = [];
+  private readonly root: Level<S> = new Map();
 
   constructor(
     readonly name: string,
@@ -27,6 +35,7 @@ abstract class Labelled<L extends string, S> {
     private readonly labelNames: readonly L[],
     registry: Registry,
   ) {
+    if (labelNames.length < 1 || labelNames.length > 3) throw new Error(`${name}: 1 to 3 labels`);
     // The registry reads `name`, `help`, `type`, `aggregator`, `get()` and `reset()`: the shape
     // of its own metrics, without being one of its classes.
     registry.registerMetric(this as unknown as Metric);
@@ -35,17 +44,41 @@ abstract class Labelled<L extends string, S> {
   /** A new series' starting state. */
   protected abstract fresh(): S;
 
-  protected stateOf(labels: Labels<L>): S {
-    let key = '';
-    for (const n of this.labelNames) key += `${labels[n]}\u0000`;
-    let entry = this.series.get(key);
+  /**
+   * The series of these label values, in the declared order: one map lookup per label, on strings
+   * that are mostly the same objects request after request (route patterns, methods), so their
+   * hashes are cached. No key string is built per call.
+   */
+  protected stateAt(a: string, b?: string, c?: string): S {
+    const last = this.labelNames.length - 1;
+    let level = this.root;
+    for (let i = 0; i < last; i++) {
+      const v = String(i === 0 ? a : b);
+      let next = level.get(v) as Level<S> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(v, next);
+      }
+      level = next;
+    }
+    const v = String(last === 0 ? a : last === 1 ? b : c);
+    let entry = level.get(v) as Series<S> | undefined;
     if (entry === undefined) {
-      const copy = {} as Record<L, string>;
-      for (const n of this.labelNames) copy[n] = String(labels[n]);
-      entry = { labels: copy, state: this.fresh() };
-      this.series.set(key, entry);
+      const values = [a, b, c];
+      const labels: Record<string, string> = {};
+      this.labelNames.forEach((n, i) => {
+        labels[n] = String(values[i]);
+      });
+      entry = { labels, state: this.fresh() };
+      level.set(v, entry);
+      this.series.push(entry);
     }
     return entry.state;
+  }
+
+  protected stateOf(labels: Labels<L>): S {
+    const [x, y, z] = this.labelNames;
+    return this.stateAt(labels[x as L], y === undefined ? undefined : labels[y], z === undefined ? undefined : labels[z]);
   }
 
   protected abstract values(): Exported[];
@@ -55,7 +88,8 @@ abstract class Labelled<L extends string, S> {
   }
 
   reset(): void {
-    this.series.clear();
+    this.series.length = 0;
+    this.root.clear();
   }
 }
 
@@ -70,8 +104,13 @@ export class LabelledCounter<L extends string> extends Labelled<L, { n: number }
     this.stateOf(labels).n += by;
   }
 
+  /** `inc` by one with the label values in their declared order (no label object per call). */
+  incAt(a: string, b?: string, c?: string): void {
+    this.stateAt(a, b, c).n += 1;
+  }
+
   protected values(): Exported[] {
-    return [...this.series.values()].map(({ labels, state }) => ({ value: state.n, labels: { ...labels } }));
+    return this.series.map(({ labels, state }) => ({ value: state.n, labels: { ...labels } }));
   }
 }
 
@@ -99,8 +138,15 @@ export class LabelledHistogram<L extends string> extends Labelled<L, Buckets> {
   }
 
   observe(labels: Labels<L>, value: number): void {
-    if (!Number.isFinite(value)) return;
-    const b = this.stateOf(labels);
+    if (Number.isFinite(value)) this.record(this.stateOf(labels), value);
+  }
+
+  /** `observe` with the label values in their declared order (no label object per call). */
+  observeAt(value: number, a: string, b?: string, c?: string): void {
+    if (Number.isFinite(value)) this.record(this.stateAt(a, b, c), value);
+  }
+
+  private record(b: Buckets, value: number): void {
     b.sum += value;
     b.count += 1;
     for (let i = 0; i < this.bounds.length; i++) {
@@ -113,7 +159,7 @@ export class LabelledHistogram<L extends string> extends Labelled<L, Buckets> {
 
   protected values(): Exported[] {
     const out: Exported[] = [];
-    for (const { labels, state } of this.series.values()) {
+    for (const { labels, state } of this.series) {
       let cumulative = 0;
       this.bounds.forEach((le, i) => {
         cumulative += state.counts[i] ?? 0;

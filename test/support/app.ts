@@ -69,7 +69,11 @@ export async function createTestApp(
     services,
     config,
     clock,
-    logs,
+    // Reading the lines first writes the access-log lines still queued for this loop turn.
+    get logs() {
+      app.accessLog.flush();
+      return logs;
+    },
     async close() {
       await app.close();
       // Every event this app stored goes to the suite-wide secret scan (test/scan/secrets.scan.ts).
