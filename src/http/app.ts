@@ -88,6 +88,7 @@ export async function buildApp(services: Services, extra?: (app: FastifyInstance
     done();
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('routeFacts', null);
   app.setValidatorCompiler(validatorCompiler);
   acceptEmptyJson(app);
 

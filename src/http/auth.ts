@@ -6,6 +6,7 @@ import type { SenderFacts } from '../pipeline/index.ts';
 import type { Principal } from '../pipeline/principal.ts';
 import { presentedCertificate } from './client-certificate.ts';
 import { limitClientIp, limitPrincipal } from './rate-limit.ts';
+import { routeOf } from './route-facts.ts';
 
 /** The request's query string, without `?`. */
 function rawQuery(url: string): string {
@@ -15,7 +16,7 @@ function rawQuery(url: string): string {
 
 /** The `resource` query parameter on routes that take one (`config.resourceParam`). */
 export function requestedResource(request: FastifyRequest): string | undefined {
-  if (request.routeOptions.config?.resourceParam !== true) return undefined;
+  if (routeOf(request).config?.resourceParam !== true) return undefined;
   const value = (request.query as Record<string, unknown> | undefined)?.resource;
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
@@ -27,7 +28,7 @@ export function requestedResource(request: FastifyRequest): string | undefined {
  */
 function senderFacts(request: FastifyRequest): SenderFacts {
   const h = request.headers;
-  const forwarded = request.routeOptions.config?.senderTarget === 'forwarded' && typeof h['x-original-url'] === 'string';
+  const forwarded = routeOf(request).config?.senderTarget === 'forwarded' && typeof h['x-original-url'] === 'string';
   const url = forwarded ? String(h['x-original-url']) : `${request.server.services.config.publicUrl}${request.url.split('?', 1)[0] ?? '/'}`;
   const method = forwarded && typeof h['x-original-method'] === 'string' ? h['x-original-method'].toUpperCase() : request.method;
   return { method, url, proof: h.dpop, certificateThumbprint: presentedCertificate(request)?.thumbprint };

@@ -4,6 +4,7 @@ import { resourceMetadataUrl } from '../oauth/resource-metadata-url.ts';
 import { isConnectionError } from '../storage/index.ts';
 import { requestedResource } from './auth.ts';
 import { requestFacts } from './request-facts.ts';
+import { routeOf } from './route-facts.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 import { KEYWORD_ERRORS } from './validation.ts';
 
@@ -78,7 +79,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: u
   if (metadata !== undefined) challenge = `${challenge}, resource_metadata="${metadata.replace(/["\\]/g, '')}"`;
   if (challenge !== undefined) {
     // Public routes (login, refresh) take no bearer token: their 401 still names the scheme (RFC 9110 §15.5.2).
-    if (request.routeOptions.config?.protected !== false) reply.header('www-authenticate', challenge);
+    if (routeOf(request).config?.protected !== false) reply.header('www-authenticate', challenge);
     else if (problem.status === 401) reply.header('www-authenticate', `Bearer realm="${realm}"`);
   }
   if (problem.extras.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(problem.extras.retryAfter))));
@@ -98,7 +99,7 @@ function auditDenied(request: FastifyRequest, problem: GatehouseError): void {
     outcome: 'denied',
     organizationId: p.organizationId,
     actor: { type: p.kind === 'api_key' ? 'api_key' : p.kind, id: p.subject },
-    target: { type: 'route', id: `${request.method} ${request.routeOptions.url ?? '?'}` },
+    target: { type: 'route', id: `${request.method} ${routeOf(request).url ?? '?'}` },
     ...requestFacts(request),
     details: {
       code: problem.code,

@@ -1,6 +1,7 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { isoTimeCached, type LineSink } from '../lib/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import { routeOf } from './route-facts.ts';
 
 /** The path of a request without its query string (which may hold a misplaced credential). */
 function pathOf(request: FastifyRequest): string {
@@ -69,7 +70,7 @@ export class AccessLog extends LogController {
   override routeNotFound(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const route = request.routeOptions.url;
+    const route = routeOf(request).url;
     const status = reply.statusCode;
     const ms = reply.elapsedTime;
     const method = request.method;

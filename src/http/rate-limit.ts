@@ -4,6 +4,7 @@ import type { Principal } from '../pipeline/principal.ts';
 import type { Decision } from '../ratelimit/gcra.ts';
 import { rateLimitHeaders } from '../ratelimit/headers.ts';
 import { requestFacts } from './request-facts.ts';
+import { routeOf } from './route-facts.ts';
 
 /** Sets the decision's headers on the reply; throws 429 (with the same headers) when it refused. */
 function apply(request: FastifyRequest, reply: FastifyReply, d: Decision | undefined): void {
@@ -62,7 +63,7 @@ function peekClientIp(request: FastifyRequest, reply: FastifyReply): void | Prom
  */
 export function limitAnonymous(request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
   if (request.is404) return limitClientIp(request, reply);
-  const config = request.routeOptions.config;
+  const config = routeOf(request).config;
   if (config?.protected !== false) return;
   if (config.rateLimit === false) return peekClientIp(request, reply);
   return limitClientIp(request, reply);

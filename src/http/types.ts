@@ -2,6 +2,7 @@ import type { Principal } from '../pipeline/principal.ts';
 import type { Services } from '../services.ts';
 import type { AccessLog } from './log-controller.ts';
 import type { ProtectedRoute } from './protected-routes.ts';
+import type { RouteFacts } from './route-facts.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,6 +15,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the `authenticate` preHandler on protected routes. */
     principal: Principal | null;
+    /** The matched route's pattern and config, once read (`routeOf`). */
+    routeFacts: RouteFacts | null;
   }
   interface FastifyContextConfig {
     /** false on public routes: no WWW-Authenticate challenge is added to their errors. */
