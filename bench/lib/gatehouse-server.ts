@@ -169,6 +169,16 @@ if (poolSize > 0 && tokensFile) {
     lines.push(`${h}.${payload}.${signature}`);
   }
   writeFileSync(tokensFile, `${lines.join('\n')}\n`);
+  // BENCH_BAD_TOKENS_FILE: the same tokens, each with one signature character changed (never the
+  // last, whose low bits are padding): a new bad token on every request.
+  const badFile = process.env.BENCH_BAD_TOKENS_FILE;
+  if (badFile) {
+    const flip = (t: string) => {
+      const at = t.length - 20;
+      return `${t.slice(0, at)}${t[at] === 'A' ? 'B' : 'A'}${t.slice(at + 1)}`;
+    };
+    writeFileSync(badFile, `${lines.map(flip).join('\n')}\n`);
+  }
 }
 const mintSeconds = (performance.now() - t1) / 1000;
 

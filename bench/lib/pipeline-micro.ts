@@ -55,6 +55,14 @@ export async function pipelineMicro(iterations: number, rounds: number): Promise
       fresh.push(issued.token);
     }
     let f = 0;
+    // Each fresh token with one signature character changed (never the last, whose low bits are
+    // padding): a different bad token every call, which the refusal cache has not seen.
+    const flip = (t: string) => {
+      const at = t.length - 20;
+      return `${t.slice(0, at)}${t[at] === 'A' ? 'B' : 'A'}${t.slice(at + 1)}`;
+    };
+    const freshBad = fresh.map(flip);
+    let g = 0;
     const unknownKey = generateKey('sk', 'live');
     const req = (headers: Record<string, string>) => ({
       headers,
@@ -66,7 +74,8 @@ export async function pipelineMicro(iterations: number, rounds: number): Promise
       ['valid API key (cached)', true, () => ({ 'x-api-key': key })],
       ['valid JWT, same token (cached)', true, () => ({ authorization: `Bearer ${token}` })],
       ['valid JWT, fresh token (full RS256 verify)', true, () => ({ authorization: `Bearer ${fresh[f++ % fresh.length]}` })],
-      ['JWT with a bad signature', false, () => ({ authorization: `Bearer ${badToken}` })],
+      ['JWT with a bad signature, the same one (refusal cache)', false, () => ({ authorization: `Bearer ${badToken}` })],
+      ['JWT with a bad signature, a new one each call', false, () => ({ authorization: `Bearer ${freshBad[g++ % freshBad.length]}` })],
       ['unknown API key (negative cache)', false, () => ({ 'x-api-key': unknownKey })],
     ];
     const times = new Map<string, number[]>();

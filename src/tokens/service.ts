@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { EVERY_ENTRY } from '../cluster/invalidation.ts';
 import type { CoreDeps } from '../deps.ts';
-import { GatehouseError } from '../errors/index.ts';
+import { type ErrorName, GatehouseError } from '../errors/index.ts';
 import type { PartyResolver } from '../identity/parties.ts';
 import type { Role } from '../identity/tables.ts';
 import { ExpiringCache } from '../lib/expiring-cache.ts';
@@ -97,6 +97,15 @@ function principalFrom(payload: JwtPayload, issuer: string): Principal {
   });
 }
 
+/** Verification failures that the same token bytes always meet again (with the keys they name). */
+const REFUSED_FOR_GOOD: ReadonlySet<ErrorName> = new Set<ErrorName>([
+  'invalid_token',
+  'invalid_issuer',
+  'unsupported_algorithm',
+  'token_expired',
+]);
+const REFUSED_TTL_MS = 5 * 60_000;
+
 /**
  * Gatehouse's own access tokens (RFC 9068 JWTs): signing keys encrypted at rest, issuing with
  * jose, verifying on the thin node:crypto path behind a verified-token cache, JWKS, rotation.
@@ -106,11 +115,18 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   const keyring = new Keyring(storage.db, [secrets.keyEncryptionKey, ...(secrets.previousKeyEncryptionKeys ?? [])], clock);
   // Tokens verified once are not verified again until they expire, keyed by a SHA-256 of the token (never the token).
   const cache = new ExpiringCache<Verified>(10_000);
+  // Tokens refused for a reason that never changes for the same bytes (signature, shape, claims,
+  // issuer, algorithm, expiry), by the same SHA-256: a client retrying a stale or broken token, or a
+  // flood of one forged token, costs a lookup instead of a signature check. Never a token that is
+  // not valid yet or whose key is not known yet (both can change), and never an audience or a
+  // revocation (checked on every use).
+  const refused = new ExpiringCache<{ error: ErrorName; detail: string }>(10_000);
   const algorithms: JwsAlgorithm[] = ['RS256', 'ES256', 'EdDSA', ...(config.allowHs256 ? (['HS256'] as const) : [])];
   const retireAfterMs = (config.accessTokenTtl + config.clockSkew) * 1000;
 
   bus.subscribe('signing_keys', () => {
     cache.clear();
+    refused.clear();
     void keyring.reload().catch(() => {});
   });
   // Whatever ends a session, a user, a membership or an organization drops the tokens it covers
@@ -244,8 +260,12 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     },
 
     verifyCached(token, ctx) {
-      const verified = cache.peek(hash('sha256', token, 'base64url'), clock.now());
-      return verified === undefined ? undefined : admit(verified, ctx);
+      const cacheKey = hash('sha256', token, 'base64url');
+      const now = clock.now();
+      const verified = cache.peek(cacheKey, now);
+      if (verified !== undefined) return admit(verified, ctx);
+      const before = refused.peek(cacheKey, now);
+      return before === undefined ? undefined : Promise.reject(new GatehouseError(before.error, before.detail));
     },
 
     async verify(token, ctx) {
@@ -253,16 +273,27 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       const cacheKey = hash('sha256', token, 'base64url');
       let verified = cache.get(cacheKey, now);
       if (!verified) {
-        // The audience is checked below, on cached tokens too: one token may be presented for different audiences.
-        const { payload } = await verifyJwt(token, (h) => resolve(h.kid).then((k) => k.verifying), {
-          algorithms,
-          issuer: config.issuer,
-          typ: 'at+jwt',
-          clockSkew: config.clockSkew,
-          now,
-          requiredClaims: ['sub', 'jti', 'iat', 'org_id', 'aud'],
-        });
-        const principal = principalFrom(payload, config.issuer);
+        const before = refused.peek(cacheKey, now);
+        if (before !== undefined) throw new GatehouseError(before.error, before.detail);
+        let payload: JwtPayload;
+        let principal: Principal;
+        try {
+          // The audience is checked below, on cached tokens too: one token may be presented for different audiences.
+          ({ payload } = await verifyJwt(token, (h) => resolve(h.kid).then((k) => k.verifying), {
+            algorithms,
+            issuer: config.issuer,
+            typ: 'at+jwt',
+            clockSkew: config.clockSkew,
+            now,
+            requiredClaims: ['sub', 'jti', 'iat', 'org_id', 'aud'],
+          }));
+          principal = principalFrom(payload, config.issuer);
+        } catch (err) {
+          if (err instanceof GatehouseError && REFUSED_FOR_GOOD.has(err.error)) {
+            refused.set(cacheKey, { error: err.error, detail: err.detail }, now + REFUSED_TTL_MS);
+          }
+          throw err;
+        }
         const clientId = typeof payload.client_id === 'string' && payload.client_id.startsWith('cli_') ? payload.client_id : undefined;
         verified = { principal, audience: audiences(payload.aud), clientId };
         cache.set(cacheKey, verified, (principal.expiresAt ?? now) + config.clockSkew * 1000);

@@ -148,6 +148,35 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test('a token refused for good is refused the same way again; one not valid yet is checked again once it is', async () => {
+      const { token } = await issue(t);
+      const [h, p, s] = token.split('.') as [string, string, string];
+      const flipped = `${h}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`;
+      for (let i = 0; i < 3; i++) {
+        const res = await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${flipped}` } });
+        assert.equal(res.statusCode, 401, `attempt ${i}`);
+        assert.equal(
+          res.headers['www-authenticate'],
+          'Bearer realm="gatehouse", error="invalid_token", error_description="Signature verification failed"',
+        );
+      }
+      // The genuine token is unaffected by its forged twin's refusals.
+      assert.equal((await t.services.tokens.verify(token, { ip: '1' })).subject, who.userId);
+      // Issued an hour ahead of this clock: not valid yet, and not remembered as refused.
+      const start = t.clock.now();
+      t.clock.set(start + 3_600_000);
+      const { token: early } = await issue(t);
+      t.clock.set(start);
+      assert.equal(await errorOf(t.services.tokens.verify(early, { ip: '1' })), 'token_not_yet_valid');
+      assert.equal(await errorOf(t.services.tokens.verify(early, { ip: '1' })), 'token_not_yet_valid');
+      t.clock.set(start + 3_600_000);
+      assert.equal((await t.services.tokens.verify(early, { ip: '1' })).subject, who.userId);
+      // An expired token stays refused after the clock passes its expiry, from the cache or not.
+      t.clock.advance(900_000 + 31_000);
+      assert.equal(await errorOf(t.services.tokens.verify(early, { ip: '1' })), 'token_expired');
+      assert.equal(await errorOf(t.services.tokens.verify(early, { ip: '1' })), 'token_expired');
+    });
+
     test('two nodes starting at once on one database agree on one active key', async () => {
       const { storage, dispose } = await openTestStorage(backend);
       const config = loadConfig({
