@@ -44,8 +44,8 @@ for (const backend of BACKENDS) {
 
     const me = async (access: string) => (await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: bearer(access) })).json();
 
-    /** Links the provider's current account to the user of this session, through the API and the provider. */
-    const linkFromSession = async (access: string) => {
+    /** Starts linking GitHub from this session and follows GitHub back: the callback URL, in the browser that started it. */
+    const linkCallback = async (access: string) => {
       const start = await fetch(`${t.base}/v1/users/me/identities/github`, { method: 'POST', headers: bearer(access) });
       assert.equal(start.status, 200);
       const jar = new Jar();
@@ -55,6 +55,12 @@ for (const backend of BACKENDS) {
         (u) => u.origin === t.base,
       );
       assert.ok(callback instanceof URL);
+      return { jar, callback };
+    };
+
+    /** Links the provider's current account to the user of this session, through the API and the provider. */
+    const linkFromSession = async (access: string) => {
+      const { jar, callback } = await linkCallback(access);
       const linked = await jar.request(callback);
       assert.equal(linked.status, 200, jar.html);
     };
@@ -208,16 +214,9 @@ for (const backend of BACKENDS) {
       assert.equal(last.json().code, 'ERR-8027');
       // A user with a password links GitHub through the API, then unlinks it.
       const owner = await registerOrg(t);
-      const start = await fetch(`${t.base}/v1/users/me/identities/github`, { method: 'POST', headers: bearer(owner.access) });
-      assert.equal(start.status, 200);
-      const { authorization_url } = (await start.json()) as { authorization_url: string };
-      const jar = new Jar();
-      const [setCookie = ''] = start.headers.getSetCookie();
-      jar.setCookie(t.base, 'gh_social_state', setCookie.split(';')[0]?.split('=')[1] ?? '');
       gh.current = account([{ email: `other${n}@gh.example`, primary: true, verified: false }]);
-      const linkCallback = await jar.follow(authorization_url, (u) => u.origin === t.base);
-      assert.ok(linkCallback instanceof URL);
-      const linked = await jar.request(linkCallback);
+      const { jar, callback } = await linkCallback(owner.access);
+      const linked = await jar.request(callback);
       assert.equal(linked.status, 200, jar.html);
       const { identity: made } = (await linked.json()) as { identity: { id: string; provider: string; email: string | null } };
       assert.equal(made.provider, 'github');
@@ -225,14 +224,7 @@ for (const backend of BACKENDS) {
       // That GitHub account now signs in as the owner.
       assert.equal((await me((await apiSignIn(t, '/v1/auth/github')).access_token)).user.id, owner.userId);
       // The solo user's GitHub account cannot be linked to the owner as well.
-      const again = await fetch(`${t.base}/v1/users/me/identities/github`, { method: 'POST', headers: bearer(owner.access) });
-      const jar2 = new Jar();
-      jar2.setCookie(t.base, 'gh_social_state', again.headers.getSetCookie()[0]?.split(';')[0]?.split('=')[1] ?? '');
-      const second = await jar2.follow(
-        ((await again.json()) as { authorization_url: string }).authorization_url,
-        (u) => u.origin === t.base,
-      );
-      assert.ok(second instanceof URL);
+      const { jar: jar2, callback: second } = await linkCallback(owner.access);
       assert.equal((await problemOf(await jar2.request(second))).code, 'ERR-8026');
       const unlink = await t.app.inject({ method: 'DELETE', url: `/v1/users/me/identities/${made.id}`, headers: bearer(owner.access) });
       assert.equal(unlink.statusCode, 204, unlink.body);
