@@ -7,6 +7,10 @@
  * per route, the median of the per-round ratios this ÷ base (how docs/performance.md compares a
  * change with what came before). `BENCH_ONLY=open,check-key` limits the routes. Servers are
  * pinned to CPU 0 and the load generator to CPU 1, as in `npm run bench`.
+ *
+ * `BENCH_FLOOR=1` adds raw `node:http` with no framework and no work (bench/peers/raw-node.mjs):
+ * the ceiling's answer, and a `POST` answered with a decision's headers and body. They show what
+ * the HTTP shape alone costs (docs/performance.md, "What the HTTP shape alone costs").
  */
 import type { GatehouseReady } from './lib/gatehouse-server.ts';
 import type { LoadSpec } from './lib/loadgen.ts';
@@ -22,6 +26,8 @@ const base = baseRoot
   ? await startServer<GatehouseReady>('base', `${baseRoot}/bench/lib/gatehouse-server.ts`, { BENCH_KEYS: '1000' })
   : undefined;
 const ceiling = await startServer<{ port: number; pid: number }>('ceiling', 'bench/peers/ceiling.mjs');
+const raw =
+  process.env.BENCH_FLOOR === '1' ? await startServer<{ port: number; pid: number }>('raw', 'bench/peers/raw-node.mjs') : undefined;
 
 /** The routes, for one Gatehouse server. */
 function routes(s: Running<GatehouseReady>): [string, LoadSpec][] {
@@ -56,6 +62,21 @@ interface Case {
 const cases: Case[] = [
   { name: 'ceiling', pid: ceiling.pid, spec: { url: `${ceiling.base}/protected`, connections: 50, duration: seconds } },
 ];
+if (raw) {
+  cases.push({ name: 'raw GET', pid: raw.pid, spec: { url: `${raw.base}/tiny`, connections: 50, duration: seconds } });
+  cases.push({
+    name: 'raw POST decision',
+    pid: raw.pid,
+    spec: {
+      url: `${raw.base}/v1/auth/check`,
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json', 'x-api-key': gh.ready.key },
+      connections: 50,
+      duration: seconds,
+    },
+  });
+}
 const baseRoutes = base ? new Map(routes(base)) : undefined;
 for (const [name, spec] of routes(gh)) {
   if (only && !only.includes(name)) continue;
@@ -63,7 +84,7 @@ for (const [name, spec] of routes(gh)) {
   const b = baseRoutes?.get(name);
   if (base && b) cases.push({ name: `base:${name}`, pid: base.pid, spec: b });
 }
-const pids = [gh.pid, ceiling.pid, ...(base ? [base.pid] : [])];
+const pids = [gh.pid, ceiling.pid, ...(base ? [base.pid] : []), ...(raw ? [raw.pid] : [])];
 
 for (const c of cases) await runLoad({ ...c.spec, duration: 1 }); // warm-up
 const cpu = new Map<string, number[]>();
@@ -87,7 +108,7 @@ for (const c of cases) {
   const mine = cpu.get(c.name) ?? [];
   const us = median(mine);
   let extra = '';
-  if (base && c.name !== 'ceiling') {
+  if (base && c.name !== 'ceiling' && !c.name.startsWith('raw')) {
     const theirs = cpu.get(`base:${c.name}`) ?? [];
     extra = ` ${median(theirs).toFixed(1)} | ${median(mine.map((x, i) => x / (theirs[i] ?? Number.NaN))).toFixed(2)} |`;
   } else if (base) extra = ' | |';
