@@ -62,8 +62,10 @@ export async function introspect(ctx: OAuthContext, client: Client, token: strin
   };
 }
 
-/** Revokes one client-credentials access token (by `jti`, until its `exp`) and audits it (ids only). */
-/** Revokes one access token by its `jti`: one with no grant of its own to end (client credentials, token exchange). */
+/**
+ * Revokes one access token by its `jti` until its `exp`: one with no grant of its own to end (client
+ * credentials, token exchange). Audited with ids only.
+ */
 async function revokeSingleToken(ctx: OAuthContext, client: Client, principal: Principal): Promise<void> {
   const now = ctx.clock.now();
   await ctx.revokedTokens.revoke({
