@@ -1,6 +1,6 @@
 import { GatehouseError } from '../errors/index.ts';
 import type { Role } from '../identity/tables.ts';
-import type { Principal } from '../pipeline/principal.ts';
+import { isDelegated, type Principal } from '../pipeline/principal.ts';
 import { roleAtLeast } from './roles.ts';
 import { missingScopes } from './scopes.ts';
 
@@ -18,6 +18,13 @@ export interface Requirement {
   readonly organizationId?: string;
   /** The memory space the request touches. */
   readonly memorySpace?: string;
+  /**
+   * Only a credential the user or organization holds itself (a login session, an API key, a key
+   * made by a key), never one handed to a third party (`isDelegated`: an external identity, an
+   * OAuth client's token, a user's token issued to a client). For what would outlive the grant:
+   * minting an API key or an OAuth client, widening or re-pointing one, a new client secret.
+   */
+  readonly ownCredential?: true;
 }
 
 /** Throws the precise error when `principal` may not do what `need` describes. Pure. */
@@ -38,6 +45,12 @@ export function authorize(principal: Principal, need: Requirement): void {
   // says, it does nothing that needs one (members, invitations, signing keys, the organization).
   if (need.minimumRole !== undefined && principal.kind === 'external') {
     throw new GatehouseError('insufficient_role', `Requires the ${need.minimumRole} role: external identities hold no Gatehouse role`);
+  }
+  if (need.ownCredential && isDelegated(principal)) {
+    throw new GatehouseError(
+      'insufficient_role',
+      'A delegated credential (an external identity or an OAuth token) cannot create or change a lasting credential; a Gatehouse user session or API key can',
+    );
   }
   if (need.memorySpace !== undefined) assertMemorySpace(principal, need.memorySpace);
 }

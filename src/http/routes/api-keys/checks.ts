@@ -1,21 +1,16 @@
-import { isValidScope, ungrantable } from '../../../authorization/index.ts';
+import { authorize, isValidScope, ungrantable } from '../../../authorization/index.ts';
 import { validateCidrs } from '../../../credentials/api-keys/cidr.ts';
 import { GatehouseError } from '../../../errors/index.ts';
-import { isDelegated, type Principal } from '../../../pipeline/principal.ts';
+import type { Principal } from '../../../pipeline/principal.ts';
 import type { Db } from '../../../storage/index.ts';
 
 const METADATA_MAX = 4096;
 
 /** Scopes must be well-formed and covered by what the caller holds: a scope only narrows. */
 export function checkScopes(principal: Principal, scopes: readonly string[]): void {
-  // A key outlives the token: a credential handed to a third party (an external identity, an OAuth
-  // client's token, a user's token issued to a client) would otherwise become a lasting one that
-  // survives revoking the grant, the consent or the client.
-  if (isDelegated(principal))
-    throw new GatehouseError(
-      'insufficient_role',
-      'A delegated credential (an external identity or an OAuth token) cannot create or widen API keys; a Gatehouse user session or key can',
-    );
+  // A key outlives the token: a credential handed to a third party would otherwise become a lasting
+  // one that survives revoking the grant, the consent or the client.
+  authorize(principal, { ownCredential: true });
   const bad = scopes.find((s) => !isValidScope(s));
   if (bad !== undefined) throw new GatehouseError('validation_failed', `body/scopes contains an invalid scope: ${bad.slice(0, 60)}`);
   const over = ungrantable(principal.scopes, scopes);

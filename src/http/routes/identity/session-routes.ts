@@ -6,6 +6,7 @@ import { GatehouseError } from '../../../errors/index.ts';
 import { membershipsOfUser } from '../../../identity/memberships.ts';
 import { getOrganizationById } from '../../../identity/organizations.ts';
 import { getUser, renderUser, setPasswordHash } from '../../../identity/users.ts';
+import { isDelegated } from '../../../pipeline/principal.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { renderPrincipal } from '../decision/render.ts';
@@ -144,8 +145,9 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
     },
     async (request) => {
       const principal = principalOf(request);
-      if (principal.kind !== 'user' || principal.userId === undefined) {
-        throw new GatehouseError('user_session_required', 'Only a user session can change its password');
+      // The user's own login session: a token issued to an OAuth client never changes how the user signs in.
+      if (principal.kind !== 'user' || principal.userId === undefined || isDelegated(principal)) {
+        throw new GatehouseError('user_session_required', "Only the user's own session can change its password");
       }
       const { current_password, new_password } = request.body;
       assertPasswordAcceptable(new_password);

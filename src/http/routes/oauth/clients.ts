@@ -76,7 +76,7 @@ export default async function clientRoutes(app: FastifyInstance): Promise<void> 
   app.post<{ Body: Record<string, unknown> }>(
     '/v1/oauth/clients',
     {
-      preHandler: requireAuth({ scopes: ['clients:write'], minimumRole: 'admin' }),
+      preHandler: requireAuth({ scopes: ['clients:write'], minimumRole: 'admin', ownCredential: true }),
       schema: {
         tags: ['oauth'],
         summary: 'Create an OAuth client (RFC 7591 metadata); the secret is shown once',
@@ -109,7 +109,7 @@ export default async function clientRoutes(app: FastifyInstance): Promise<void> 
   app.patch<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/v1/oauth/clients/:id',
     {
-      preHandler: requireAuth({ scopes: ['clients:write'], minimumRole: 'admin' }),
+      preHandler: requireAuth({ scopes: ['clients:write'], minimumRole: 'admin', ownCredential: true }),
       schema: {
         tags: ['oauth'],
         summary: 'Update a client: the members given replace the current ones',
@@ -129,7 +129,7 @@ export default async function clientRoutes(app: FastifyInstance): Promise<void> 
   app.post<{ Params: { id: string } }>(
     '/v1/oauth/clients/:id/rotate-secret',
     {
-      preHandler: requireAuth({ scopes: ['clients:write'], minimumRole: 'admin' }),
+      preHandler: requireAuth({ scopes: ['clients:write'], minimumRole: 'admin', ownCredential: true }),
       schema: {
         tags: ['oauth'],
         summary: 'Replace the client secret (the old one stops at once); shown once',

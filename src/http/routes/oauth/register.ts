@@ -10,8 +10,8 @@ import { requestFacts } from '../../request-facts.ts';
 import { actorOf } from '../identity/context.ts';
 
 /**
- * Who registers: the initial access token's principal (an owner's or admin's token, or an API key
- * with `clients:write`), or nobody when anonymous registration is on and no credential is sent.
+ * Who registers: the initial access token's principal (an owner's or admin's own session, or an API
+ * key with `clients:write`; never a delegated token, which would mint a client that outlives its grant), or nobody when anonymous registration is on and no credential is sent.
  */
 async function registrant(request: FastifyRequest): Promise<Principal | null> {
   const { authenticator, config } = request.server.services;
@@ -19,11 +19,14 @@ async function registrant(request: FastifyRequest): Promise<Principal | null> {
   if (!hasCredential && config.oauthAnonymousRegistration) return null;
   try {
     const principal = await authenticator.authenticate({ headers: request.headers, rawHeaders: request.raw.rawHeaders, ip: request.ip });
-    authorize(principal, { scopes: ['clients:write'], minimumRole: 'admin' });
+    authorize(principal, { scopes: ['clients:write'], minimumRole: 'admin', ownCredential: true });
     return principal;
   } catch (err) {
     if (err instanceof GatehouseError && err.status === 403)
-      throw new OAuthError('insufficient_scope', 'The initial access token may not register clients (clients:write, owner or admin)');
+      throw new OAuthError(
+        'insufficient_scope',
+        'The initial access token may not register clients (clients:write, owner or admin, a session or API key rather than a delegated token)',
+      );
     if (err instanceof GatehouseError && err.status < 500)
       throw new OAuthError('invalid_token', err.status === 401 ? err.detail : 'A valid initial access token is required', 401);
     throw err;
