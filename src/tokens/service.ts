@@ -121,6 +121,17 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   // not valid yet or whose key is not known yet (both can change), and never an audience or a
   // revocation (checked on every use).
   const refused = new ExpiringCache<{ error: ErrorName; detail: string }>(10_000);
+  // The cache key of the token last looked up: a miss in `verifyCached` goes on to `verify` with the
+  // same token, which then compares it instead of hashing it again.
+  let lastToken = '';
+  let lastKey = '';
+  const keyOf = (token: string): string => {
+    if (token !== lastToken) {
+      lastKey = hash('sha256', token, 'base64url');
+      lastToken = token;
+    }
+    return lastKey;
+  };
   const algorithms: JwsAlgorithm[] = ['RS256', 'ES256', 'EdDSA', ...(config.allowHs256 ? (['HS256'] as const) : [])];
   const retireAfterMs = (config.accessTokenTtl + config.clockSkew) * 1000;
 
@@ -260,7 +271,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     },
 
     verifyCached(token, ctx) {
-      const cacheKey = hash('sha256', token, 'base64url');
+      const cacheKey = keyOf(token);
       const now = clock.now();
       const verified = cache.peek(cacheKey, now);
       if (verified !== undefined) return admit(verified, ctx);
@@ -270,7 +281,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
 
     async verify(token, ctx) {
       const now = clock.now();
-      const cacheKey = hash('sha256', token, 'base64url');
+      const cacheKey = keyOf(token);
       let verified = cache.get(cacheKey, now);
       if (!verified) {
         const before = refused.peek(cacheKey, now);
