@@ -8,9 +8,10 @@ import { linkProfile, renderIdentity, signInWithProfile } from '../../../social/
 import { claimFlow, completeFlow } from '../../../social/flows.ts';
 import { type SocialProvider, socialProviders } from '../../../social/providers.ts';
 import type { SocialFlowRow } from '../../../social/tables.ts';
+import { cookieValue } from '../../cookie.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { errorPage } from '../oauth/pages.ts';
-import { cookieValue, STATE_COOKIE, setStateCookie } from './cookie.ts';
+import { STATE_COOKIE, setStateCookie } from './cookie.ts';
 import { PRESET_IDS } from './start.ts';
 
 /**

@@ -1,8 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { setCookie } from '../../cookie.ts';
 
-export { cookieValue } from '../../cookie.ts';
-
 /** Binds a provider sign-in to the browser that started it (login CSRF): its value is the flow's state. */
 export const STATE_COOKIE = 'gh_social_state';
 

@@ -4,9 +4,10 @@ import { constantTimeEqual } from '../../../lib/secure.ts';
 import { csrfToken, INTERACTION_COOKIE, loadInteraction } from '../../../oauth/authorize/interaction.ts';
 import { startFlow } from '../../../social/flows.ts';
 import { socialProviders } from '../../../social/providers.ts';
+import { cookieValue } from '../../cookie.ts';
 import { formOf, oauthEndpointScope } from '../oauth/form.ts';
 import { errorPage } from '../oauth/pages.ts';
-import { cookieValue, setStateCookie } from './cookie.ts';
+import { setStateCookie } from './cookie.ts';
 
 /**
  * `POST /oauth/interaction/social`: a provider button of the sign-in page. The pending
