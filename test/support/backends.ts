@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest, openStorage, type Storage } from '../../src/storage/index.ts';
 
@@ -27,16 +28,12 @@ export async function openTestStorage(backend: BackendName): Promise<TestStorage
     return { storage, dispose: () => storage.close() };
   }
   const schema = `gh_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
   const storage = openStorage(TEST_PG_URL, { schema, max: 5 });
   // A suite once hung here past its timeout on the shared PostgreSQL, not reproduced since. When
   // setting up takes this long, say who holds what, so the next occurrence explains itself.
   const watchdog = setTimeout(() => void reportStuckSetup(schema), 30_000);
   try {
-    await migrateToLatest(storage);
+    await migrateFreshSchema(storage, schema);
   } finally {
     clearTimeout(watchdog);
   }
@@ -50,6 +47,32 @@ export async function openTestStorage(backend: BackendName): Promise<TestStorage
       await c.end();
     },
   };
+}
+
+/**
+ * Creates the schema through the storage's own pool and migrates it. One CI run saw the migration
+ * report the schema, created a moment before on another connection, as missing (not reproduced in
+ * hundreds of local runs): then say what the server says of it on stderr and try once more, so a
+ * hiccup of the shared server does not fail an unrelated suite, and the next one leaves evidence.
+ */
+async function migrateFreshSchema(storage: Storage, schema: string): Promise<void> {
+  const create = () => sql`create schema if not exists ${sql.id(schema)}`.execute(storage.db);
+  await create();
+  try {
+    await migrateToLatest(storage);
+  } catch (err) {
+    const seen = await sql<{ n: number; started: string; db: string }>`
+      select (select count(*)::int from pg_namespace where nspname = ${schema}) as n,
+             pg_postmaster_start_time()::text as started, current_database() as db`
+      .execute(storage.db)
+      .then(
+        (r) => JSON.stringify(r.rows[0]),
+        (e: unknown) => `unreadable: ${String(e)}`,
+      );
+    process.stderr.write(`migrating test schema ${schema} failed (${String(err)}); the server says ${seen}; once more\n`);
+    await create();
+    await migrateToLatest(storage);
+  }
 }
 
 /** Writes PostgreSQL's view of the sessions and lock waits on the test database to stderr. */
