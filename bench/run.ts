@@ -322,7 +322,7 @@ const scenarios: Scenario[] = [
   {
     id: 'e',
     title: '(e) Logins, and what a burst of logins does to key-protected requests',
-    about: `Login throughput: \`POST\` email + password, ${LOGIN_CONNECTIONS} connections for both (Gatehouse \`/v1/auth/login\`, argon2id m=19 MiB t=2 on the libuv pool; Better Auth \`signInEmail\`, its default scrypt). Burst: the key-protected load of (a) (${CONNECTIONS} connections) while ${LOGIN_CONNECTIONS} more connections log in as fast as they can; compare its p99 with (a).`,
+    about: `Login throughput: \`POST\` email + password, ${LOGIN_CONNECTIONS} connections for both (Gatehouse \`/v1/auth/login\`, argon2id m=19 MiB t=2 on its own lower-priority thread; Better Auth \`signInEmail\`, its default scrypt). Burst: the key-protected load of (a) (${CONNECTIONS} connections) while ${LOGIN_CONNECTIONS} more connections log in as fast as they can; compare its p99 with (a).`,
     targets: [
       ...t(
         `${L.gh}, login`,
@@ -663,7 +663,7 @@ if (cGh && cFj)
   );
 if (eGhBurst && aGh)
   why.push(
-    `- **Login burst:** with ${LOGIN_CONNECTIONS} connections logging in, Gatehouse's key-protected route went from p99 ${aGh.p99} ms (scenario a) to ${eGhBurst.p99} ms and from ${fmt(aGh.rps)} to ${fmt(eGhBurst.rps)} req/s, while serving ${fmt(eGhBurst.companionRps ?? 0)} logins/s; its event-loop delay p99 went from ${aGh.eld?.p99.toFixed(1) ?? '?'} ms to ${eGhBurst.eld?.p99.toFixed(1) ?? '?'} ms (max ${eGhBurst.eld?.max.toFixed(1) ?? '?'} ms). argon2id runs on the libuv pool, not on the event loop, and Gatehouse lets at most one fewer hash than there are cores run at once (here one), so the event-loop thread keeps a core; before that cap, the same burst took this route's p99 from 16 to 105 ms${(eGhBurst.eld?.p99 ?? 0) > 3 * (aGh.eld?.p99 ?? 0) ? '. The event-loop delay still grew more than threefold in this run: the load generators share the same 2 cores' : ''}.${eBaBurst && aBa ? ` Better Auth (node:crypto scrypt, also on the pool): p99 ${aBa.p99} → ${eBaBurst.p99} ms, ${fmt(aBa.rps)} → ${fmt(eBaBurst.rps)} req/s, ${fmt(eBaBurst.companionRps ?? 0)} logins/s, event-loop delay p99 ${aBa.eld?.p99.toFixed(1) ?? '?'} → ${eBaBurst.eld?.p99.toFixed(1) ?? '?'} ms.` : ''}`,
+    `- **Login burst:** with ${LOGIN_CONNECTIONS} connections logging in, Gatehouse's key-protected route went from p99 ${aGh.p99} ms (scenario a) to ${eGhBurst.p99} ms and from ${fmt(aGh.rps)} to ${fmt(eGhBurst.rps)} req/s, while serving ${fmt(eGhBurst.companionRps ?? 0)} logins/s; its event-loop delay p99 went from ${aGh.eld?.p99.toFixed(1) ?? '?'} ms to ${eGhBurst.eld?.p99.toFixed(1) ?? '?'} ms (max ${eGhBurst.eld?.max.toFixed(1) ?? '?'} ms). argon2id runs on threads of its own, at most one fewer than there are cores (here one), five nice steps below the event-loop thread, so when both want the core the requests get it first; on libuv's four threads, before that cap, the same burst took this route's p99 from 16 to 105 ms${(eGhBurst.eld?.p99 ?? 0) > 3 * (aGh.eld?.p99 ?? 0) ? '. The event-loop delay still grew more than threefold in this run: the load generators share the same 2 cores' : ''}.${eBaBurst && aBa ? ` Better Auth (node:crypto scrypt, also on the pool): p99 ${aBa.p99} → ${eBaBurst.p99} ms, ${fmt(aBa.rps)} → ${fmt(eBaBurst.rps)} req/s, ${fmt(eBaBurst.companionRps ?? 0)} logins/s, event-loop delay p99 ${aBa.eld?.p99.toFixed(1) ?? '?'} → ${eBaBurst.eld?.p99.toFixed(1) ?? '?'} ms.` : ''}`,
   );
 if (memory && memoryAlone !== undefined)
   why.push(
