@@ -42,16 +42,19 @@ export interface Argon2ThreadInfo {
  */
 export const ARGON2_NICE = 5;
 
+/** At most this many hashing threads however many cores there are: libuv's pool, which did this work before, had four. */
+const MAX_THREADS = 4;
+
 /**
- * argon2 off the event loop on threads of its own, at most one fewer than there are cores (at
- * least one), at a lower CPU priority than the thread that serves requests. A burst of logins
+ * argon2 off the event loop on threads of its own, one fewer than there are cores (at least one,
+ * at most four), at a lower CPU priority than the thread that serves requests. A burst of logins
  * then queues here instead of taking the core a key-protected request needs.
  *
  * libuv's pool (where `@node-rs/argon2`'s async calls run) cannot be given a priority and is
  * shared with file and DNS work; these threads can. Started on first use; they do not keep the
  * process alive while idle.
  */
-export function argon2Pool(size = Math.max(1, availableParallelism() - 1)) {
+export function argon2Pool(size = Math.min(MAX_THREADS, Math.max(1, availableParallelism() - 1))) {
   const threads: Thread[] = [];
   const queue: Pending[] = [];
   const ready: Promise<Argon2ThreadInfo>[] = [];

@@ -5,8 +5,8 @@ import { argon2Pool } from './argon2-pool.ts';
 const PARAMS = { algorithm: 2 /* Argon2id */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 /**
- * argon2 runs on threads of its own, one fewer than there are cores (at least one), at a lower
- * CPU priority than the event loop (src/credentials/argon2-pool.ts). On libuv's four threads a
+ * argon2 runs on threads of its own, one fewer than there are cores (at least one, at most four),
+ * at a lower CPU priority than the event loop (src/credentials/argon2-pool.ts). On libuv's four threads a
  * burst of logins on 2 cores took a key-protected route's p99 from 16 to 105 ms; capped at one
  * thread, still 3× its quiet p99 with the server on one core. Unknown and known accounts queue
  * alike, so their answers still take the same time.
