@@ -65,3 +65,12 @@ export function isDelegated(principal: Principal): boolean {
     principal.kind === 'external' || principal.kind === 'oauth_client' || principal.clientId !== undefined || principal.act !== undefined
   );
 }
+
+/**
+ * The user of a user's own login session, or undefined for any other credential (an API key, a
+ * client's token, a user's token issued to a client). What changes how the user signs in (the
+ * password, the linked providers) takes this.
+ */
+export function ownSessionUser(principal: Principal): string | undefined {
+  return principal.kind === 'user' && !isDelegated(principal) ? principal.userId : undefined;
+}

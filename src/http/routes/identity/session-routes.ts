@@ -6,7 +6,7 @@ import { GatehouseError } from '../../../errors/index.ts';
 import { membershipsOfUser } from '../../../identity/memberships.ts';
 import { getOrganizationById } from '../../../identity/organizations.ts';
 import { getUser, renderUser, setPasswordHash } from '../../../identity/users.ts';
-import { isDelegated } from '../../../pipeline/principal.ts';
+import { ownSessionUser } from '../../../pipeline/principal.ts';
 import { principalOf, requireAuth } from '../../auth.ts';
 import { requestFacts } from '../../request-facts.ts';
 import { renderPrincipal } from '../decision/render.ts';
@@ -146,14 +146,13 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
     async (request) => {
       const principal = principalOf(request);
       // The user's own login session: a token issued to an OAuth client never changes how the user signs in.
-      if (principal.kind !== 'user' || principal.userId === undefined || isDelegated(principal)) {
-        throw new GatehouseError('user_session_required', "Only the user's own session can change its password");
-      }
+      const userId = ownSessionUser(principal);
+      if (userId === undefined) throw new GatehouseError('user_session_required', "Only the user's own session can change its password");
       const { current_password, new_password } = request.body;
       assertPasswordAcceptable(new_password);
-      const keys = { account: principal.userId, ip: request.ip };
+      const keys = { account: userId, ip: request.ip };
       await services.limits.guard.assertAllowed('password_change', keys);
-      const user = await getUser(services.storage.db, principal.userId);
+      const user = await getUser(services.storage.db, userId);
       if (!(await verifyPassword(user.password_hash, current_password))) {
         await services.limits.guard.recordFailure('password_change', keys);
         throw new GatehouseError('wrong_current_password');

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatehouseError } from '../../../errors/index.ts';
-import { isDelegated } from '../../../pipeline/principal.ts';
+import { ownSessionUser } from '../../../pipeline/principal.ts';
 import { renderIdentity, unlinkIdentity } from '../../../social/accounts.ts';
 import { startFlow } from '../../../social/flows.ts';
 import { socialProviders } from '../../../social/providers.ts';
@@ -23,11 +23,11 @@ const identitySchema = {
 
 /** The caller's own user: only a user's session manages their sign-in methods. */
 function sessionUser(request: FastifyRequest): string {
-  const p = principalOf(request);
   // Only the user's own login session: a token issued to an OAuth client (delegated, exchanged) must
   // never link an account that can then sign in as the user.
-  if (p.kind !== 'user' || p.userId === undefined || isDelegated(p)) throw new GatehouseError('social_user_required');
-  return p.userId;
+  const userId = ownSessionUser(principalOf(request));
+  if (userId === undefined) throw new GatehouseError('social_user_required');
+  return userId;
 }
 
 /** `/v1/users/me/identities`: list, link (through the provider) and unlink the caller's provider accounts. */
