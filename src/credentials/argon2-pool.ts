@@ -23,6 +23,8 @@ interface Thread {
   readonly worker: Worker;
   /** The job it runs now, if any. */
   current: (Pending & { readonly id: number }) | undefined;
+  /** What it said of itself when it started (its first message). */
+  info: Argon2ThreadInfo | undefined;
 }
 
 /** What a thread of the pool says of itself once started: its Linux thread id (0 elsewhere) and its nice value. */
@@ -57,7 +59,6 @@ const MAX_THREADS = 4;
 export function argon2Pool(size = Math.min(MAX_THREADS, Math.max(1, availableParallelism() - 1))) {
   const threads: Thread[] = [];
   const queue: Pending[] = [];
-  const ready: Promise<Argon2ThreadInfo>[] = [];
   let nextId = 1;
 
   function start(): Thread {
@@ -66,15 +67,13 @@ export function argon2Pool(size = Math.min(MAX_THREADS, Math.max(1, availablePar
       // Plain JavaScript: no loader to inherit from the parent's flags.
       execArgv: [],
     });
-    const thread: Thread = { worker, current: undefined };
+    const thread: Thread = { worker, current: undefined, info: undefined };
     worker.unref();
-    ready.push(
-      new Promise((resolve, reject) => {
-        worker.once('message', (info: Argon2ThreadInfo) => resolve(info));
-        worker.once('error', reject);
-      }),
-    );
-    worker.on('message', (msg: { id?: number; value?: string | boolean; error?: string }) => {
+    worker.on('message', (msg: { id?: number; value?: string | boolean; error?: string; ready?: true } & Partial<Argon2ThreadInfo>) => {
+      if (msg.ready) {
+        thread.info = { tid: msg.tid ?? 0, nice: msg.nice ?? 0 };
+        return;
+      }
       const current = thread.current;
       if (msg.id === undefined || !current || current.id !== msg.id) return;
       thread.current = undefined;
@@ -127,7 +126,7 @@ export function argon2Pool(size = Math.min(MAX_THREADS, Math.max(1, availablePar
     async verify(hash: string, password: string): Promise<boolean> {
       return (await run({ op: 'verify', hash, password })) === true;
     },
-    /** What each thread started so far says of itself (tests read their priority). */
-    threads: (): Promise<Argon2ThreadInfo[]> => Promise.all(ready),
+    /** What each running thread said of itself (tests read their priority). */
+    threads: (): Argon2ThreadInfo[] => threads.flatMap((t) => (t.info ? [t.info] : [])),
   };
 }

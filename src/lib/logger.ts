@@ -104,7 +104,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   );
 }
 
-/** Where the access log writes: one JSON text line per call. */
+/** Where the access log writes: whole JSON lines, one or many per call. */
 export interface LineSink {
   write(line: string): unknown;
 }
