@@ -6,44 +6,16 @@
  * again while 10 more connections log in. Prints the key route's p99 during the burst ÷ its quiet
  * p99, the req/s it kept and the logins per second, medians over the rounds.
  */
-import { spawn } from 'node:child_process';
 import type { GatehouseReady } from './lib/gatehouse-server.ts';
-import { median, pin, runLoad, SERVER_CPU, stopServers } from './lib/proc.ts';
+import { median, runLoad, startServer, stopServers } from './lib/proc.ts';
 
 const rounds = Number(process.argv[2] ?? 4);
-const trees: [string, string][] = [['this', process.cwd()]];
-if (process.env.BENCH_BASE) trees.unshift(['base', process.env.BENCH_BASE]);
+const trees: [string, string][] = [['this', 'bench/lib/gatehouse-server.ts']];
+if (process.env.BENCH_BASE) trees.unshift(['base', `${process.env.BENCH_BASE}/bench/lib/gatehouse-server.ts`]);
 
-interface Server {
-  readonly ready: GatehouseReady;
-  readonly base: string;
-  kill(): void;
-}
-
-function start(root: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/gatehouse-server.ts'], {
-    cwd: root,
-    env: { ...process.env, BENCH_KEYS: '1000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  pin(child.pid, SERVER_CPU);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${root}: the bench server exited with ${code}`)));
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      const line = out.split('\n').find((l, i, all) => i < all.length - 1 && l.startsWith('{'));
-      if (!line) return;
-      child.stdout?.removeAllListeners('data');
-      child.stdout?.resume();
-      pin(child.pid, SERVER_CPU);
-      const ready = JSON.parse(line) as GatehouseReady;
-      resolve({ ready, base: `http://127.0.0.1:${ready.port}`, kill: () => child.kill('SIGTERM') });
-    });
-  });
-}
-
-const servers = await Promise.all(trees.map(async ([name, root]) => [name, await start(root)] as const));
+const servers = await Promise.all(
+  trees.map(async ([name, script]) => [name, await startServer<GatehouseReady>(name, script, { BENCH_KEYS: '1000' })] as const),
+);
 const results = new Map<string, { ratio: number[]; kept: number[]; logins: number[] }>();
 for (let round = 1; round <= rounds; round++) {
   for (const [name, s] of servers) {
@@ -75,6 +47,5 @@ for (const [name, r] of results) {
     `| ${name} | ${median(r.ratio).toFixed(2)} | ${Math.round(100 * median(r.kept))}% | ${median(r.logins).toFixed(1)} |\n`,
   );
 }
-for (const [, s] of servers) s.kill();
 stopServers();
 process.exit(0);
