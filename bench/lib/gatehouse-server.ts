@@ -26,6 +26,7 @@ import { registerOrganization } from '../../src/identity/register.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createServices } from '../../src/services.ts';
 import { keyObjects, openPrivateKey } from '../../src/tokens/key-material.ts';
+import { breakSignature } from './forge.ts';
 
 export interface GatehouseReady {
   port: number;
@@ -151,9 +152,8 @@ const seedSeconds = (performance.now() - t0) / 1000;
 const unknownKey = generateKey('sk', 'live');
 
 const token = session.access_token;
-const [h, p, s = ''] = token.split('.');
-const mid = Math.floor(s.length / 2);
-const badToken = `${h}.${p}.${s.slice(0, mid)}${s[mid] === 'A' ? 'B' : 'A'}${s.slice(mid + 1)}`;
+const [h, p] = token.split('.');
+const badToken = breakSignature(token);
 
 const t1 = performance.now();
 if (poolSize > 0 && tokensFile) {
@@ -169,16 +169,9 @@ if (poolSize > 0 && tokensFile) {
     lines.push(`${h}.${payload}.${signature}`);
   }
   writeFileSync(tokensFile, `${lines.join('\n')}\n`);
-  // BENCH_BAD_TOKENS_FILE: the same tokens, each with one signature character changed (never the
-  // last, whose low bits are padding): a new bad token on every request.
+  // BENCH_BAD_TOKENS_FILE: the same tokens with a broken signature: a new bad token on every request.
   const badFile = process.env.BENCH_BAD_TOKENS_FILE;
-  if (badFile) {
-    const flip = (t: string) => {
-      const at = t.length - 20;
-      return `${t.slice(0, at)}${t[at] === 'A' ? 'B' : 'A'}${t.slice(at + 1)}`;
-    };
-    writeFileSync(badFile, `${lines.map(flip).join('\n')}\n`);
-  }
+  if (badFile) writeFileSync(badFile, `${lines.map(breakSignature).join('\n')}\n`);
 }
 const mintSeconds = (performance.now() - t1) / 1000;
 

@@ -13,6 +13,7 @@ import { generateKey } from '../../src/credentials/api-keys/format.ts';
 import { registerOrganization } from '../../src/identity/register.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createServices } from '../../src/services.ts';
+import { breakSignature } from './forge.ts';
 import { median } from './proc.ts';
 
 export interface PipelineRow {
@@ -41,8 +42,7 @@ export async function pipelineMicro(iterations: number, rounds: number): Promise
       memorySpaces: '*',
     });
     const token = session.access_token;
-    const mid = Math.floor(token.length - 20);
-    const badToken = `${token.slice(0, mid)}${token[mid] === 'A' ? 'B' : 'A'}${token.slice(mid + 1)}`;
+    const badToken = breakSignature(token);
     const fresh: string[] = [];
     for (let i = 0; i < iterations * (rounds + 1); i++) {
       const issued = await services.tokens.issueAccessToken({
@@ -55,13 +55,8 @@ export async function pipelineMicro(iterations: number, rounds: number): Promise
       fresh.push(issued.token);
     }
     let f = 0;
-    // Each fresh token with one signature character changed (never the last, whose low bits are
-    // padding): a different bad token every call, which the refusal cache has not seen.
-    const flip = (t: string) => {
-      const at = t.length - 20;
-      return `${t.slice(0, at)}${t[at] === 'A' ? 'B' : 'A'}${t.slice(at + 1)}`;
-    };
-    const freshBad = fresh.map(flip);
+    // A different bad token every call, which the refusal cache has not seen.
+    const freshBad = fresh.map(breakSignature);
     let g = 0;
     const unknownKey = generateKey('sk', 'live');
     const req = (headers: Record<string, string>) => ({
