@@ -69,7 +69,7 @@ export async function createTestApp(
     services,
     config,
     clock,
-    // Reading the lines first writes the access-log lines still queued for this loop turn.
+    // Reading the lines first writes the access-log lines still queued (they go out in batches).
     get logs() {
       app.accessLog.flush();
       return logs;
